@@ -1,0 +1,37 @@
+package chatworker.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+/** Builds the Hazelcast cluster manager from {@link ClusterSettings}: no multicast, loopback by default. */
+public final class HazelcastSetup {
+
+  private HazelcastSetup() {}
+
+  /** A cluster manager for a node ({@code liteMember=false}) or a client that holds no data. */
+  public static HazelcastClusterManager clusterManager(ClusterSettings settings, boolean liteMember) {
+    // Start from Vert.x's own config: it declares the maps and multimaps the event bus needs.
+    Config config = ConfigUtil.loadConfig();
+    config.setClusterName(settings.name());
+    config.setLiteMember(liteMember);
+    config.setProperty("hazelcast.logging.type", "slf4j");
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(settings.heartbeatIntervalSeconds()));
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(settings.maxNoHeartbeatSeconds()));
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(settings.port()).setPortAutoIncrement(liteMember);
+    network.setPublicAddress(settings.host() + ":" + settings.port());
+    network.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(settings.host()));
+    config.setProperty("hazelcast.socket.bind.any", "false");
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(settings.members().isEmpty()
+        ? java.util.List.of(settings.host() + ":" + settings.port())
+        : settings.members());
+    return new HazelcastClusterManager(config);
+  }
+}

@@ -1,0 +1,401 @@
+package chatworker.redis;
+
+import chatworker.redis.RedisFailure.Kind;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.circuitbreaker.RetryPolicy;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one way to Redis: a small fixed set of held, pipelined connections with a bound on in-flight
+ * commands, a deadline on every call, retries of what may be repeated, one circuit breaker, PING health
+ * checks and reconnects with backoff. Thread-safe; a call's future completes on the caller's context.
+ *
+ * <p>Replies are matched to requests in order on each connection and every command's reply is read
+ * whole even when its caller has given up, so a late reply can only ever reach the caller that asked.
+ */
+public final class ResilientRedis {
+
+  private static final Logger log = LoggerFactory.getLogger(ResilientRedis.class);
+  private static final List<String> NOT_READY_ERRORS = List.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN");
+
+  private final Vertx vertx;
+  private final Context context;
+  private final RedisSettings settings;
+  private final Redis client;
+  private final CircuitBreaker breaker;
+  private final RetryPolicy retryBackoff;
+  private final List<ConnectionSlot> slots = new ArrayList<>();
+  private final AtomicInteger nextSlot = new AtomicInteger();
+  private final Map<Kind, LongAdder> failures = new EnumMap<>(Kind.class);
+  private final AtomicLong reconnects = new AtomicLong();
+  private final AtomicLong lastPingMicros = new AtomicLong(-1);
+  private volatile boolean authRejected;
+  private volatile boolean closing;
+  private long healthTimer = -1;
+
+  private ResilientRedis(Vertx vertx, RedisSettings settings) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.settings = settings;
+    this.client = Redis.createClient(vertx, redisOptions(settings));
+    this.retryBackoff = RetryPolicy.exponentialDelayWithJitter(settings.retryInitialDelayMs(),
+        settings.retryMaxDelayMs());
+    this.breaker = CircuitBreaker.create("redis", vertx, new CircuitBreakerOptions()
+            .setMaxFailures(settings.breakerMaxFailures())
+            .setResetTimeout(settings.breakerResetTimeoutMs())
+            .setTimeout(-1) // every call carries its own deadline
+            .setMaxRetries(0)) // retries are per call, below: only what is idempotent, inside its deadline
+        .failurePolicy(result -> result.failed()
+            && result.cause() instanceof RedisFailure failure && failure.outage())
+        .openHandler(v -> log.warn("Redis circuit breaker OPEN: calls fail fast for {} ms",
+            settings.breakerResetTimeoutMs()))
+        .halfOpenHandler(v -> log.info("Redis circuit breaker HALF_OPEN: probing"))
+        .closeHandler(v -> log.info("Redis circuit breaker CLOSED"));
+    for (Kind kind : Kind.values()) {
+      failures.put(kind, new LongAdder());
+    }
+    ConnectionSlot.Listener listener = new ConnectionSlot.Listener() {
+      @Override
+      public void connected(ConnectionSlot slot, boolean afterLoss) {
+        authRejected = false;
+        if (afterLoss) {
+          reconnects.incrementAndGet();
+        }
+        ping(slot); // a half-open breaker closes on the first healthy PING
+      }
+
+      @Override
+      public void authRejected(ConnectionSlot slot, String reason) {
+        if (!authRejected) {
+          log.error("Redis refused the configured credentials ({}); retrying every {} ms", reason,
+              settings.authRetryDelayMs());
+        }
+        authRejected = true;
+      }
+    };
+    for (int i = 0; i < settings.connections(); i++) {
+      slots.add(new ConnectionSlot(i, vertx, context, client, settings, listener));
+    }
+  }
+
+  /** Creates the layer on the current context (or a new one); call {@link #start()} next. */
+  public static ResilientRedis create(Vertx vertx, RedisSettings settings) {
+    return new ResilientRedis(vertx, settings);
+  }
+
+  static RedisOptions redisOptions(RedisSettings settings) {
+    int connections = settings.connections();
+    RedisOptions options = new RedisOptions()
+        .setConnectionString(settings.url())
+        // Room for connect attempts abandoned at their deadline, which hold a socket until it idles out.
+        .setMaxPoolSize(connections * 2)
+        .setMaxPoolWaiting(connections * 2)
+        // The client's per-connection queue must hold our own bound plus the health-check PINGs.
+        .setMaxWaitingHandlers(settings.maxInFlightPerConnection() + 16);
+    // Change the defaults in place: setNetClientOptions(new …) would drop keepalive and no-delay.
+    options.getNetClientOptions()
+        .setConnectTimeout((int) settings.connectTimeoutMs())
+        .setTcpKeepAlive(true)
+        .setTcpNoDelay(true)
+        .setReadIdleTimeout((int) settings.readIdleTimeoutMs())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    if (settings.tls()) {
+      options.getNetClientOptions()
+          .setSsl(true)
+          .setHostnameVerificationAlgorithm(settings.tlsVerifyHostname() ? "HTTPS" : "");
+      if (settings.tlsCaCertPath() != null) {
+        options.getNetClientOptions().setTrustOptions(new PemTrustOptions().addCertPath(settings.tlsCaCertPath()));
+      }
+    }
+    return options;
+  }
+
+  /**
+   * Opens the connections and starts the health checks. Completes after the first connect attempts,
+   * also when Redis is down: the layer keeps reconnecting by itself and calls fail fast meanwhile.
+   */
+  public Future<Void> start() {
+    List<Future<Void>> attempts = new ArrayList<>();
+    for (ConnectionSlot slot : slots) {
+      attempts.add(slot.start());
+    }
+    context.runOnContext(v -> healthTimer = vertx.setPeriodic(settings.healthCheckIntervalMs(),
+        t -> slots.forEach(this::ping)));
+    return Future.join(attempts).mapEmpty();
+  }
+
+  public RedisSettings settings() {
+    return settings;
+  }
+
+  /** Sends one command with the default deadline. */
+  public Future<Response> send(Request request, boolean idempotent) {
+    return send(request, idempotent, Deadline.inMillis(settings.defaultDeadlineMs()));
+  }
+
+  /**
+   * Sends one command. It fails with a {@link RedisFailure}: a connection-level failure is retried
+   * only when {@code idempotent} (or when the command was never written), with backoff, inside the
+   * deadline.
+   */
+  public Future<Response> send(Request request, boolean idempotent, Deadline deadline) {
+    return call(conn -> conn.send(request), 1, idempotent, deadline);
+  }
+
+  /**
+   * Sends commands pipelined on one connection (not atomic: use a Lua script for that). One failed
+   * command fails the whole batch.
+   */
+  public Future<List<Response>> batch(List<Request> requests, boolean idempotent, Deadline deadline) {
+    return call(conn -> conn.batch(requests), requests.size(), idempotent, deadline);
+  }
+
+  private <T> Future<T> call(Function<RedisConnection, Future<T>> operation, int cost, boolean idempotent,
+      Deadline deadline) {
+    if (closing) {
+      return fail(RedisFailure.of(Kind.CLOSED, "the Redis layer is closed"));
+    }
+    Future<T> result = breaker.execute(() -> withRetries(operation, cost, idempotent, deadline, 1, null));
+    return result.recover(err -> fail(err instanceof OpenCircuitException
+        ? RedisFailure.of(Kind.BREAKER_OPEN, "Redis circuit breaker is open after repeated failures")
+        : asFailure(err)));
+  }
+
+  /**
+   * Runs attempts until one succeeds or retrying is pointless. {@code hung} is the first attempt on
+   * which Redis did not answer in time: a call that saw one ends as TIMEOUT whatever came after, so
+   * the caller learns that Redis hung rather than only what the retries met.
+   */
+  private <T> Future<T> withRetries(Function<RedisConnection, Future<T>> operation, int cost,
+      boolean idempotent, Deadline deadline, int attempt, RedisFailure hung) {
+    return attempt(pickSlot(cost), operation, cost, deadline).recover(err -> {
+      RedisFailure failure = (RedisFailure) err;
+      RedisFailure firstHang = hung != null ? hung : failure.kind() == Kind.TIMEOUT && failure.outage() ? failure : null;
+      if (retryable(failure, idempotent) && attempt < settings.maxAttempts() && !closing
+          && breaker.state() != CircuitBreakerState.OPEN) {
+        long delay = Math.max(1, retryBackoff.delay(failure, attempt));
+        if (delay < deadline.remainingMillis()) {
+          Promise<T> retried = Promise.promise();
+          vertx.setTimer(delay, t -> withRetries(operation, cost, idempotent, deadline, attempt + 1, firstHang)
+              .onComplete(retried));
+          return retried.future();
+        }
+        return Future.failedFuture(new RedisFailure(Kind.TIMEOUT,
+            "deadline passed while retrying after: " + failure.getMessage(), failure.outage() || firstHang != null, null));
+      }
+      if (firstHang != null && failure != firstHang) {
+        return Future.failedFuture(new RedisFailure(Kind.TIMEOUT,
+            firstHang.getMessage() + "; then: " + failure.getMessage(), true, null));
+      }
+      return Future.failedFuture(failure);
+    });
+  }
+
+  private static boolean retryable(RedisFailure failure, boolean idempotent) {
+    return switch (failure.kind()) {
+      case NOT_CONNECTED -> true; // never written to any socket
+      case CONNECTION_LOST -> idempotent;
+      case TIMEOUT -> idempotent && failure.outage(); // the connection hung, not the caller's deadline
+      default -> false;
+    };
+  }
+
+  /** Picks a connection with room, round robin; reserves {@code cost} in-flight places on it. */
+  private SlotPick pickSlot(int cost) {
+    int size = slots.size();
+    int start = Math.floorMod(nextSlot.getAndIncrement(), size);
+    boolean anyConnected = false;
+    for (int i = 0; i < size; i++) {
+      ConnectionSlot slot = slots.get((start + i) % size);
+      RedisConnection conn = slot.connection();
+      if (conn == null) {
+        continue;
+      }
+      anyConnected = true;
+      if (slot.inFlight.addAndGet(cost) <= settings.maxInFlightPerConnection()) {
+        return new SlotPick(slot, conn, null);
+      }
+      slot.inFlight.addAndGet(-cost);
+    }
+    RedisFailure failure = anyConnected
+        ? RedisFailure.of(Kind.QUEUE_FULL, "Redis request queue is full ("
+            + size * settings.maxInFlightPerConnection() + " commands in flight)")
+        : new RedisFailure(Kind.NOT_CONNECTED, authRejected
+            ? "Redis refused the configured credentials" : "no connection to Redis is up", true, null);
+    return new SlotPick(null, null, failure);
+  }
+
+  private record SlotPick(ConnectionSlot slot, RedisConnection connection, RedisFailure failure) {}
+
+  /**
+   * One try on one connection. The caller hears back by its deadline at the latest; the command itself
+   * gets the command timeout, after which its connection is taken out of service even when the caller
+   * has already left: a connection with an unanswered command can no longer be trusted to pair
+   * replies with requests (a middlebox may have dropped bytes), so it must not serve anyone else.
+   */
+  private <T> Future<T> attempt(SlotPick pick, Function<RedisConnection, Future<T>> operation, int cost,
+      Deadline deadline) {
+    if (pick.failure() != null) {
+      return Future.failedFuture(pick.failure());
+    }
+    Promise<T> promise = Promise.promise();
+    long commandTimeout = settings.commandTimeoutMs();
+    long callerWait = Math.max(1, deadline.remainingMillis());
+    long[] timers = new long[2];
+    AtomicBoolean answered = new AtomicBoolean();
+    timers[1] = vertx.setTimer(commandTimeout, t -> {
+      if (!answered.get()) {
+        promise.tryFail(new RedisFailure(Kind.TIMEOUT,
+            "Redis did not answer within " + commandTimeout + " ms", true, null));
+        pick.slot().takeOutOfService(pick.connection(), "no reply within " + commandTimeout + " ms");
+      }
+    });
+    timers[0] = callerWait < commandTimeout
+        ? vertx.setTimer(callerWait, t -> promise.tryFail(RedisFailure.of(Kind.TIMEOUT, "the call's deadline passed")))
+        : -1;
+    Future<T> sent;
+    try {
+      sent = operation.apply(pick.connection());
+    } catch (RuntimeException e) {
+      sent = Future.failedFuture(e);
+    }
+    sent.onComplete(ar -> {
+      // The reply (or the connection's end) has arrived: only now does the place become free.
+      answered.set(true);
+      pick.slot().inFlight.addAndGet(-cost);
+      vertx.cancelTimer(timers[1]);
+      if (timers[0] != -1) {
+        vertx.cancelTimer(timers[0]);
+      }
+      if (ar.succeeded()) {
+        promise.tryComplete(ar.result());
+      } else {
+        promise.tryFail(classify(ar.cause()));
+      }
+    });
+    return promise.future();
+  }
+
+  private void ping(ConnectionSlot slot) {
+    RedisConnection conn = slot.connection();
+    if (conn == null || closing) {
+      return;
+    }
+    slot.inFlight.incrementAndGet();
+    SlotPick pick = new SlotPick(slot, conn, null);
+    long started = System.nanoTime();
+    breaker.<Response>execute(() -> attempt(pick, c -> c.send(Request.cmd(Command.PING)), 1,
+            Deadline.inMillis(settings.commandTimeoutMs())))
+        .onSuccess(pong -> lastPingMicros.set(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started)));
+  }
+
+  static RedisFailure classify(Throwable err) {
+    if (err instanceof RedisFailure failure) {
+      return failure;
+    }
+    String message = String.valueOf(err.getMessage());
+    if (err instanceof ErrorType error) {
+      if (error.is("CONNECTION_CLOSED")) {
+        return new RedisFailure(Kind.CONNECTION_LOST, "the connection to Redis closed while the command was in flight", true, err);
+      }
+      for (String code : NOT_READY_ERRORS) {
+        if (error.is(code)) {
+          return new RedisFailure(Kind.NOT_CONNECTED, "Redis cannot serve yet: " + message, true, err);
+        }
+      }
+      return new RedisFailure(Kind.COMMAND_ERROR, message, false, err);
+    }
+    if (message.contains("Connection is closed")) {
+      return new RedisFailure(Kind.NOT_CONNECTED, "the connection to Redis had closed before the command was written", true, err);
+    }
+    if (message.startsWith("Redis command is not valid")) {
+      return new RedisFailure(Kind.COMMAND_ERROR, message, false, err);
+    }
+    if (message.contains("waiting queue is full")) {
+      return RedisFailure.of(Kind.QUEUE_FULL, "Redis request queue is full");
+    }
+    return new RedisFailure(Kind.CONNECTION_LOST, "Redis connection failed: " + message, true, err);
+  }
+
+  private RedisFailure asFailure(Throwable err) {
+    return classify(err);
+  }
+
+  private <T> Future<T> fail(RedisFailure failure) {
+    failures.get(failure.kind()).increment();
+    return Future.failedFuture(failure);
+  }
+
+  /** The layer's state right now. */
+  public RedisHealth health() {
+    int up = 0;
+    int inFlight = 0;
+    for (ConnectionSlot slot : slots) {
+      up += slot.connection() != null ? 1 : 0;
+      inFlight += slot.inFlight.get();
+    }
+    Map<String, Long> counts = new LinkedHashMap<>();
+    failures.forEach((kind, count) -> counts.put(kind.name(), count.sum()));
+    long ping = lastPingMicros.get();
+    return new RedisHealth(breaker.state().name(), up, slots.size(), inFlight,
+        slots.size() * settings.maxInFlightPerConnection(), ping < 0 ? -1 : ping / 1000.0,
+        reconnects.get(), authRejected, counts);
+  }
+
+  /**
+   * Stops taking calls, lets commands in flight finish for up to the command timeout, then closes
+   * every socket; what is still in flight then fails with {@link Kind#CONNECTION_LOST}.
+   */
+  public Future<Void> close() {
+    closing = true;
+    Promise<Void> drained = Promise.promise();
+    context.runOnContext(v -> {
+      if (healthTimer != -1) {
+        vertx.cancelTimer(healthTimer);
+      }
+      Deadline deadline = Deadline.inMillis(settings.commandTimeoutMs());
+      awaitDrained(deadline, drained);
+    });
+    return drained.future()
+        .andThen(v -> slots.forEach(ConnectionSlot::close))
+        .compose(v -> client.close())
+        .andThen(v -> breaker.close())
+        .andThen(v -> log.info("Redis layer closed"));
+  }
+
+  private void awaitDrained(Deadline deadline, Promise<Void> drained) {
+    int inFlight = slots.stream().mapToInt(slot -> slot.inFlight.get()).sum();
+    if (inFlight == 0 || deadline.expired()) {
+      drained.complete();
+    } else {
+      vertx.setTimer(5, t -> awaitDrained(deadline, drained));
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package chatworker.status;
+
+import chatworker.redis.RedisHealth;
+import chatworker.redis.ResilientRedis;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The node's HTTP face: {@code /health/live}, {@code /health/ready} and {@code /status}. Holds nothing
+ * secret: the Redis URL never appears, only the layer's state.
+ */
+public final class StatusVerticle extends VerticleBase {
+
+  private final String host;
+  private final int port;
+  private final String nodeId;
+  private final ResilientRedis redis;
+  private final Supplier<List<String>> clusterMembers;
+  private HttpServer server;
+
+  public StatusVerticle(String host, int port, String nodeId, ResilientRedis redis,
+      Supplier<List<String>> clusterMembers) {
+    this.host = host;
+    this.port = port;
+    this.nodeId = nodeId;
+    this.redis = redis;
+    this.clusterMembers = clusterMembers;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/health/ready").handler(this::ready);
+    router.get("/status").handler(this::status);
+    return vertx.createHttpServer().requestHandler(router).listen(port, host)
+        .onSuccess(s -> server = s);
+  }
+
+  /** The port actually bound (differs from the configured one when that was 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void ready(RoutingContext ctx) {
+    RedisHealth health = redis.health();
+    if (health.ready()) {
+      json(ctx, 200, new JsonObject().put("status", "UP"));
+      return;
+    }
+    JsonArray reasons = new JsonArray();
+    if (health.connectionsUp() == 0) {
+      reasons.add(health.authRejected() ? "Redis refused the configured credentials" : "no connection to Redis");
+    }
+    if (!"CLOSED".equals(health.breaker())) {
+      reasons.add("Redis circuit breaker is " + health.breaker());
+    }
+    json(ctx, 503, new JsonObject().put("status", "DOWN").put("reasons", reasons));
+  }
+
+  private void status(RoutingContext ctx) {
+    json(ctx, 200, new JsonObject()
+        .put("nodeId", nodeId)
+        .put("clusterMembers", new JsonArray(clusterMembers.get()))
+        .put("redis", redis.health().toJson()));
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

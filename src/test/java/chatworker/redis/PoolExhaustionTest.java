@@ -1,0 +1,79 @@
+package chatworker.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import chatworker.redis.RedisFailure.Kind;
+import chatworker.testing.Await;
+import chatworker.testing.FaultProxy;
+import chatworker.testing.RedisExtension;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class PoolExhaustionTest {
+
+  @RegisterExtension
+  static RedisExtension redisServer = new RedisExtension();
+
+  /**
+   * Verifies that callers beyond the in-flight bound fail at once with QUEUE_FULL and a clear
+   * message, that Redis never sees more connections than the bound allows, and that the layer is
+   * healthy after the burst.
+   */
+  @Test
+  @DisplayName("A burst beyond the bound: the excess fails fast, connections stay bounded, then healthy")
+  void callersBeyondTheBoundFailFastAndConnectionsStayBounded() {
+    FaultProxy proxy = redisServer.closeAfterwards(FaultProxy.startFor(redisServer.server()));
+    RedisSettings settings = RedisSettings.fromJson(new JsonObject()
+        .put("url", proxy.url()).put("connections", 2).put("maxInFlightPerConnection", 8)
+        .put("commandTimeoutMs", 2_000));
+    int bound = settings.connections() * settings.maxInFlightPerConnection();
+    int connectionLimit = 2 * settings.connections(); // the client pool's size: see docs/REDIS.md
+    try (LayerHarness layer = new LayerHarness(settings)) {
+      proxy.latency(Duration.ofMillis(300));
+      int callers = 100;
+      List<Future<Response>> calls = new ArrayList<>();
+      Promise<Void> sent = Promise.promise();
+      layer.vertx.getOrCreateContext().runOnContext(v -> {
+        for (int i = 0; i < callers; i++) {
+          calls.add(layer.redis.send(Request.cmd(Command.GET).arg("k" + i), true, Deadline.inMillis(5_000)));
+        }
+        sent.complete();
+      });
+      LayerHarness.await(sent.future());
+      AtomicInteger peakConnections = new AtomicInteger();
+      Await.until(() -> {
+        peakConnections.accumulateAndGet(redisServer.server().normalClientCount(), Math::max);
+        return calls.stream().allMatch(Future::isComplete);
+      }, Duration.ofSeconds(20), "every call of the burst ends");
+
+      List<RedisFailure> failures = calls.stream().filter(Future::failed)
+          .map(f -> (RedisFailure) f.cause()).toList();
+      // A health-check PING in flight may hold one place per connection.
+      assertThat(calls.stream().filter(Future::succeeded).count())
+          .isBetween((long) bound - settings.connections(), (long) bound);
+      assertThat(failures).hasSizeGreaterThanOrEqualTo(callers - bound).allSatisfy(f -> {
+        assertThat(f.kind()).isEqualTo(Kind.QUEUE_FULL);
+        assertThat(f.getMessage()).contains("queue is full").contains(String.valueOf(bound));
+      });
+      assertThat(peakConnections.get()).isBetween(1, connectionLimit);
+      assertThat(redisServer.server().normalClientCount()).isLessThanOrEqualTo(connectionLimit);
+
+      proxy.heal();
+      assertThat(String.valueOf(LayerHarness.await(layer.redis.send(Request.cmd(Command.PING), true))))
+          .isEqualTo("PONG");
+      assertThat(layer.redis.health().inFlight()).isZero();
+      assertThat(layer.redis.health().breaker()).isEqualTo("CLOSED");
+    }
+  }
+}
