@@ -1,0 +1,116 @@
+package chatworker.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import chatworker.redis.RedisSettings;
+import chatworker.redis.ResilientRedis;
+import chatworker.testing.Await;
+import chatworker.testing.RedisExtension;
+import chatworker.testing.RedisServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class StatusVerticleTest {
+
+  private static final String PASSWORD = "status-Secret-42";
+
+  @RegisterExtension
+  RedisExtension redisServer = new RedisExtension(RedisServer.Options.defaults().withAclUser("node", PASSWORD));
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private Vertx vertx;
+  private ResilientRedis redis;
+  private int port;
+
+  @BeforeEach
+  void deploy() throws Exception {
+    vertx = Vertx.vertx();
+    redis = ResilientRedis.create(vertx, RedisSettings.fromJson(new JsonObject()
+        .put("url", redisServer.server().url()).put("healthCheckIntervalMs", 100)
+        .put("commandTimeoutMs", 300).put("readIdleTimeoutMs", 1_000)
+        .put("breaker", new JsonObject().put("resetTimeoutMs", 200))
+        .put("reconnect", new JsonObject().put("maxDelayMs", 200))));
+    StatusVerticle status = new StatusVerticle("127.0.0.1", 0, "node-1", redis, () -> List.of("node-1"));
+    await(redis.start().compose(v -> vertx.deployVerticle(status)));
+    port = status.actualPort();
+  }
+
+  @AfterEach
+  void undeploy() throws Exception {
+    await(vertx.close());
+  }
+
+  /**
+   * Verifies that readiness follows Redis: 200 while it answers, 503 with the reasons while it is
+   * down, 200 again once it is back, while liveness stays 200 throughout.
+   */
+  @Test
+  @DisplayName("/health/ready follows Redis down and back; /health/live stays up")
+  void readinessFollowsRedis() throws Exception {
+    assertThat(get("/health/ready").statusCode()).isEqualTo(200);
+
+    redisServer.server().stop();
+    Await.until(() -> get("/health/ready").statusCode() == 503, Duration.ofSeconds(10), "not ready");
+    HttpResponse<String> notReady = get("/health/ready");
+    assertThat(new JsonObject(notReady.body()).getJsonArray("reasons").encode()).contains("Redis");
+    assertThat(get("/health/live").statusCode()).isEqualTo(200);
+
+    redisServer.server().restart();
+    Await.until(() -> get("/health/ready").statusCode() == 200, Duration.ofSeconds(15), "ready again");
+  }
+
+  /** Verifies that /status reports the node, its cluster and the Redis layer, and never the password. */
+  @Test
+  @DisplayName("/status shows node, members and Redis state, and no secret")
+  void statusShowsStateWithoutSecrets() throws Exception {
+    HttpResponse<String> response = get("/status");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+    JsonObject status = new JsonObject(response.body());
+    assertThat(status.getString("nodeId")).isEqualTo("node-1");
+    assertThat(status.getJsonArray("clusterMembers").getList()).containsExactly("node-1");
+    assertThat(status.getJsonObject("redis").getString("breaker")).isEqualTo("CLOSED");
+    assertThat(status.getJsonObject("redis").getJsonObject("pool").getInteger("connectionsUp")).isEqualTo(4);
+    assertThat(response.body()).doesNotContain(PASSWORD);
+  }
+
+  /** Verifies that unknown paths answer 404 and a wrong method 405. */
+  @Test
+  @DisplayName("Unknown paths 404, wrong methods 405")
+  void unknownPathsAndMethods() throws Exception {
+    assertThat(get("/nope").statusCode()).isEqualTo(404);
+    HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri("/status"))
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(post.statusCode()).isEqualTo(405);
+  }
+
+  private HttpResponse<String> get(String path) {
+    try {
+      return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+}
