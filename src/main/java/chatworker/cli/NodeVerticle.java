@@ -36,7 +36,7 @@ public final class NodeVerticle extends VerticleBase {
     redis = ResilientRedis.create(vertx, redisSettings);
     JsonObject http = config.getJsonObject("http", new JsonObject());
     StatusVerticle status = new StatusVerticle(http.getString("host", "127.0.0.1"),
-        http.getInteger("port", 8080), nodeId, redis, clusterMembers);
+        http.getInteger("port", 8080), nodeId, redis, clusterMembers, JsonObject::new);
     log.info("Redis at {} ({} connections)", redisSettings.redactedUrl(), redisSettings.connections());
     return redis.start()
         .compose(v -> vertx.deployVerticle(status))

@@ -23,15 +23,20 @@ public final class StatusVerticle extends VerticleBase {
   private final String nodeId;
   private final ResilientRedis redis;
   private final Supplier<List<String>> clusterMembers;
+  private final Supplier<JsonObject> jobs;
   private HttpServer server;
 
+  /**
+   * @param jobs the node's job counters as {@code {inFlight, succeeded, failed, cancelled, …}}
+   */
   public StatusVerticle(String host, int port, String nodeId, ResilientRedis redis,
-      Supplier<List<String>> clusterMembers) {
+      Supplier<List<String>> clusterMembers, Supplier<JsonObject> jobs) {
     this.host = host;
     this.port = port;
     this.nodeId = nodeId;
     this.redis = redis;
     this.clusterMembers = clusterMembers;
+    this.jobs = jobs;
   }
 
   @Override
@@ -69,7 +74,8 @@ public final class StatusVerticle extends VerticleBase {
     json(ctx, 200, new JsonObject()
         .put("nodeId", nodeId)
         .put("clusterMembers", new JsonArray(clusterMembers.get()))
-        .put("redis", redis.health().toJson()));
+        .put("redis", redis.health().toJson())
+        .put("jobs", jobs.get()));
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {

@@ -43,7 +43,8 @@ class StatusVerticleTest {
         .put("commandTimeoutMs", 300).put("readIdleTimeoutMs", 1_000)
         .put("breaker", new JsonObject().put("resetTimeoutMs", 200))
         .put("reconnect", new JsonObject().put("maxDelayMs", 200))));
-    StatusVerticle status = new StatusVerticle("127.0.0.1", 0, "node-1", redis, () -> List.of("node-1"));
+    StatusVerticle status = new StatusVerticle("127.0.0.1", 0, "node-1", redis, () -> List.of("node-1"),
+        () -> new JsonObject().put("inFlight", 0));
     await(redis.start().compose(v -> vertx.deployVerticle(status)));
     port = status.actualPort();
   }

@@ -1,0 +1,94 @@
+package chatworker.generation;
+
+import chatworker.model.ChatTurn;
+import chatworker.model.Tokenizer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a model sees of a chat: the assistant's system prompt with its {@code {{variables}}} filled,
+ * then the messages its memory keeps.
+ *
+ * <ul>
+ *   <li>{@code zero}: only the pending user turn;
+ *   <li>{@code naive}: the whole history (up to {@link #NAIVE_HISTORY} messages), trimmed to
+ *       {@code maxTokens}, the model's window;
+ *   <li>{@code message_window}: the last {@code maxMessages} messages, trimmed to {@code maxTokens}.
+ * </ul>
+ * Trimming drops the oldest messages first and never the last one; tokens are cl100k_base counts.
+ */
+public final class Conversation {
+
+  /** The most messages a naive memory reads. */
+  public static final int NAIVE_HISTORY = 1_000;
+  private static final Pattern VARIABLE = Pattern.compile("\\{\\{\\s*([A-Za-z0-9_.-]+)\\s*}}");
+
+  private Conversation() {}
+
+  /** How many of the newest messages the store must read for this assistant's memory. */
+  public static int historyLimit(JsonObject assistant) {
+    JsonObject memory = assistant.getJsonObject("memory", new JsonObject());
+    return switch (memory.getString("type", "message_window")) {
+      case "zero" -> 1;
+      case "naive" -> NAIVE_HISTORY;
+      default -> memory.getInteger("maxMessages", 20);
+    };
+  }
+
+  /** The turns to send: system prompt first, then the kept history, oldest first. */
+  public static List<ChatTurn> turns(JsonObject assistant, JsonObject variables, List<JsonObject> history) {
+    JsonObject memory = assistant.getJsonObject("memory", new JsonObject());
+    String type = memory.getString("type", "message_window");
+    List<ChatTurn> kept = new ArrayList<>();
+    for (JsonObject message : history) {
+      kept.add(new ChatTurn(message.getString("role"), message.getString("text")));
+    }
+    if (type.equals("zero")) {
+      kept = kept.isEmpty() || !"user".equals(kept.get(kept.size() - 1).role())
+          ? List.of() : List.of(kept.get(kept.size() - 1));
+    } else if (type.equals("message_window")) {
+      int maxMessages = memory.getInteger("maxMessages", 20);
+      kept = kept.subList(Math.max(0, kept.size() - maxMessages), kept.size());
+    }
+    String system = fill(assistant.getString("systemPrompt", ""), variables);
+    int budget = memory.getInteger("maxTokens", Integer.MAX_VALUE) - Tokenizer.count(system);
+    List<ChatTurn> turns = new ArrayList<>();
+    if (!system.isEmpty()) {
+      turns.add(new ChatTurn("system", system));
+    }
+    turns.addAll(trimOldest(kept, budget));
+    return turns;
+  }
+
+  private static List<ChatTurn> trimOldest(List<ChatTurn> turns, int budget) {
+    int used = 0;
+    int first = turns.size();
+    while (first > 0) {
+      int cost = Tokenizer.countTurn(turns.get(first - 1));
+      if (used + cost > budget && first < turns.size()) {
+        break; // the newest turn is always kept, even over budget
+      }
+      used += cost;
+      first--;
+    }
+    return turns.subList(first, turns.size());
+  }
+
+  /** Replaces {@code {{name}}} with the variable's value; unknown names stay as they are. */
+  static String fill(String template, JsonObject variables) {
+    if (variables == null || variables.isEmpty() || template.isEmpty()) {
+      return template;
+    }
+    Matcher matcher = VARIABLE.matcher(template);
+    StringBuilder out = new StringBuilder();
+    while (matcher.find()) {
+      Object value = variables.getValue(matcher.group(1));
+      matcher.appendReplacement(out, Matcher.quoteReplacement(value == null ? matcher.group() : value.toString()));
+    }
+    matcher.appendTail(out);
+    return out.toString();
+  }
+}
