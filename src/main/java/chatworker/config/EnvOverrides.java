@@ -21,6 +21,8 @@ public final class EnvOverrides {
     table.put("CHATWORKER_REDIS_CONNECTIONS", "redis.connections");
     table.put("CHATWORKER_REDIS_TLS_CA", "redis.tls.caCertPath");
     table.put("CHATWORKER_HTTP_PORT", "http.port");
+    table.put("CHATWORKER_OPENAI_BASE_URL", "models.openai.baseUrl");
+    table.put("CHATWORKER_OPENAI_API_KEY", "models.openai.apiKey");
     table.put("CHATWORKER_CLUSTER_NAME", "cluster.name");
     table.put("CHATWORKER_CLUSTER_HOST", "cluster.host");
     table.put("CHATWORKER_CLUSTER_PORT", "cluster.port");
