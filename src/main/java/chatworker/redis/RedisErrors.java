@@ -1,0 +1,85 @@
+package chatworker.redis;
+
+import chatworker.redis.RedisFailure.Kind;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.impl.types.ErrorType;
+import java.util.List;
+import java.util.Set;
+
+/** What a failure from the client means for the layer, and which commands a shared connection refuses. */
+final class RedisErrors {
+
+  /** Redis is reloading, busy or failing over: the command did not run, try again. */
+  private static final List<String> NOT_READY = List.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN");
+  /** This connection can no longer serve: not logged in, or talking to a replica. */
+  private static final List<String> CONNECTION_UNUSABLE = List.of("NOAUTH", "WRONGPASS", "READONLY");
+
+  /**
+   * Commands that change the state of the connection they run on, or block it: on a connection that
+   * many callers share they would hand one caller's replies to another (MULTI queues others' commands,
+   * SUBSCRIBE and CLIENT REPLY shift the reply order) or hold everyone up. Atomic work goes to Lua.
+   */
+  private static final Set<Command> UNSAFE_ON_SHARED = Set.of(
+      Command.MULTI, Command.EXEC, Command.DISCARD, Command.WATCH, Command.UNWATCH,
+      Command.SELECT, Command.AUTH, Command.HELLO, Command.CLIENT, Command.MONITOR, Command.RESET,
+      Command.QUIT, Command.SYNC, Command.PSYNC, Command.WAIT,
+      Command.SUBSCRIBE, Command.PSUBSCRIBE, Command.SSUBSCRIBE, Command.UNSUBSCRIBE, Command.PUNSUBSCRIBE,
+      Command.SUNSUBSCRIBE,
+      Command.BLPOP, Command.BRPOP, Command.BRPOPLPUSH, Command.BLMOVE, Command.BLMPOP,
+      Command.BZPOPMIN, Command.BZPOPMAX, Command.BZMPOP, Command.XREAD, Command.XREADGROUP);
+
+  private RedisErrors() {}
+
+  /** A failure for a request the layer refuses to send, or null when it may be sent. */
+  static RedisFailure refuse(Request request) {
+    Command command = request.command();
+    if (UNSAFE_ON_SHARED.contains(command)) {
+      return RedisFailure.of(Kind.COMMAND_ERROR, command + " is not allowed on the shared pipelined connections");
+    }
+    return null;
+  }
+
+  static RedisFailure classify(Throwable err) {
+    if (err instanceof RedisFailure failure) {
+      return failure;
+    }
+    String message = String.valueOf(err.getMessage());
+    // A batch reports per-command failures as one "ERR [i] …" error: look inside the text too.
+    if (message.contains("CONNECTION_CLOSED")) {
+      return new RedisFailure(Kind.CONNECTION_LOST, "the connection to Redis closed while the command was in flight",
+          false, err);
+    }
+    if (err instanceof ErrorType || message.startsWith("ERR [")) {
+      for (String code : NOT_READY) {
+        if (message.startsWith(code) || message.contains("] " + code)) {
+          return new RedisFailure(Kind.NOT_CONNECTED, "Redis cannot serve yet: " + message, true, err);
+        }
+      }
+      for (String code : CONNECTION_UNUSABLE) {
+        if (message.startsWith(code) || message.contains("] " + code)) {
+          return new RedisFailure(Kind.CONNECTION_LOST, "the connection cannot serve: " + message, true, err);
+        }
+      }
+      return new RedisFailure(Kind.COMMAND_ERROR, message, false, err);
+    }
+    if (message.startsWith("Redis command is not valid")) {
+      // The client's message holds the whole encoded request, user data included: keep it out.
+      return RedisFailure.of(Kind.COMMAND_ERROR, "the Redis command is not valid (wrong arguments)");
+    }
+    if (message.contains("Connection is closed")) {
+      return new RedisFailure(Kind.NOT_CONNECTED, "the connection to Redis had closed before the command was written",
+          true, err);
+    }
+    if (message.contains("waiting queue is full")) {
+      return RedisFailure.of(Kind.QUEUE_FULL, "Redis request queue is full");
+    }
+    return new RedisFailure(Kind.CONNECTION_LOST, "Redis connection failed: " + message, false, err);
+  }
+
+  /** True when the failure means the connection it happened on must be dropped. */
+  static boolean connectionUnusable(RedisFailure failure) {
+    String message = String.valueOf(failure.getMessage());
+    return failure.kind() == Kind.CONNECTION_LOST && CONNECTION_UNUSABLE.stream().anyMatch(message::contains);
+  }
+}
