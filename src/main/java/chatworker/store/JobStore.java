@@ -1,0 +1,184 @@
+package chatworker.store;
+
+import chatworker.redis.Deadline;
+import chatworker.redis.ResilientRedis;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Generation jobs: the chat lock, the job record and the fenced commit of the reply. A job costs two
+ * round trips: {@link #start} and {@link #commit} (or {@link #finish} when it fails), plus a
+ * {@link #renewLock} per lease period while it runs. Every write of a job is a Lua script on the chat's
+ * slot (see {@code src/main/resources/lua/}). Redis problems fail the future with the layer's
+ * {@code RedisFailure}; domain outcomes are the returned values.
+ */
+public final class JobStore {
+
+  /** The most history messages {@link #start} reads back. */
+  public static final int MAX_HISTORY = 1_000;
+
+  private static final LuaScript START = LuaScript.load("job-start");
+  private static final LuaScript COMMIT = LuaScript.load("job-commit");
+  private static final LuaScript FINISH = LuaScript.load("job-finish");
+  private static final LuaScript RENEW = LuaScript.load("lock-renew");
+  private static final LuaScript RELEASE = LuaScript.load("lock-release");
+  private static final Set<String> END_STATES = Set.of("failed", "cancelled");
+
+  private final ResilientRedis redis;
+  private final long jobTtlSeconds;
+
+  /** A store on the given Redis layer; job records and their index live {@code jobTtlSeconds}. */
+  public JobStore(ResilientRedis redis, long jobTtlSeconds) {
+    if (jobTtlSeconds < 1) {
+      throw new IllegalArgumentException("jobTtlSeconds must be positive: " + jobTtlSeconds);
+    }
+    this.redis = redis;
+    this.jobTtlSeconds = jobTtlSeconds;
+  }
+
+  /**
+   * Takes the chat for a job and reads what the model needs, atomically (see {@link StartOutcome} and
+   * {@code lua/job-start.lua}). The index {@code cw:job:{jobId}} ({@code SET NX EX}) and the start
+   * script go out together, so the call costs one round trip. They are two commands, not one batch:
+   * the index lives on another slot, and a cluster client refuses a batch that spans nodes. Both are
+   * safe to repeat (the script replays STARTED for the same token), so the layer may retry them.
+   *
+   * <p>The index points to the chat where the job id last started. When the job STARTED but the index
+   * already existed (a restart after failure, or a job id reused on another chat), a second command
+   * rewrites it with a fresh TTL; that is the only case with a second round trip.
+   *
+   * <p>When this fails with a {@code RedisFailure} the script may still have run: call {@link #finish}
+   * with the same token, which frees the lock if it was taken.
+   */
+  public Future<StartOutcome> start(StartRequest r, Deadline deadline) {
+    return Guard.call(() -> {
+      if (r.historyLimit() < StartRequest.FROM_MEMORY || r.historyLimit() > MAX_HISTORY) {
+        throw new IllegalArgumentException(
+            "historyLimit must be 0.." + MAX_HISTORY + ": " + r.historyLimit());
+      }
+      if (r.leaseMs() < 1) {
+        throw new IllegalArgumentException("leaseMs must be positive: " + r.leaseMs());
+      }
+      String userMessage = r.userText() == null ? "" : MessageJson.openField(
+          MessageJson.user(UUID.randomUUID().toString(), r.chatId(), r.userText(), r.now(), null), "seq");
+      Future<Response> index = redis.send(indexRequest(r).arg("NX"), true, deadline);
+      Future<Response> script = START.run(redis, chatKeys(r.chatId(), r.jobId()),
+          List.of(r.jobId(), r.lockToken(), r.nodeId(), Long.toString(r.leaseMs()), r.now(),
+              Integer.toString(r.historyLimit()), Long.toString(jobTtlSeconds), r.chatId(), userMessage),
+          true, deadline);
+      // join, not all: when start fails, neither command is still on its way.
+      return Future.join(index, script).compose(both -> {
+        StartOutcome outcome = StartOutcome.fromScript(script.result());
+        boolean indexWritten = index.result() != null; // SET NX answers nil when the key existed
+        return outcome.status() != StartOutcome.Status.STARTED || indexWritten
+            ? Future.succeededFuture(outcome)
+            : redis.send(indexRequest(r), true, deadline).map(outcome);
+      });
+    });
+  }
+
+  private Request indexRequest(StartRequest r) {
+    return Request.cmd(Command.SET).arg(Keys.jobIndex(r.jobId())).arg(r.chatId())
+        .arg("EX").arg(jobTtlSeconds);
+  }
+
+  /** Resets the lock's lease to {@code leaseMs} if it still holds {@code token}; false when it does not. */
+  public Future<Boolean> renewLock(String chatId, String token, long leaseMs, Deadline deadline) {
+    return Guard.call(() -> RENEW.run(redis, List.of(Keys.lock(chatId)),
+        List.of(token, Long.toString(leaseMs)), true, deadline)).map(reply -> reply.toLong() == 1);
+  }
+
+  /**
+   * Stores the reply, fenced by the lock (see {@link CommitOutcome} and {@code lua/job-commit.lua}).
+   * Safe to retry: a re-run after a commit that went through answers ALREADY_SUCCEEDED with the same
+   * reply and writes nothing, so it is sent as idempotent and the layer may repeat it after a lost
+   * connection.
+   */
+  public Future<CommitOutcome> commit(CommitRequest r, Deadline deadline) {
+    return Guard.call(() -> {
+      JsonObject message = MessageJson.assistant(r.assistantMessageId(), r.chatId(), r.assistantText(),
+          r.now(), r.jobId());
+      return COMMIT.run(redis, chatKeys(r.chatId(), r.jobId()),
+          List.of(r.lockToken(), r.jobId(), r.chatId(), Long.toString(jobTtlSeconds),
+              MessageJson.openField(message, "seq"),
+              MessageJson.openField(r.replyWithoutMessage(), "message")),
+          true, deadline);
+    }).map(reply -> {
+      CommitOutcome.Status status = CommitOutcome.Status.valueOf(reply.get(0).toString());
+      return new CommitOutcome(status,
+          status == CommitOutcome.Status.LOCK_LOST ? null : Replies.jsonOrNull(reply.get(1)));
+    });
+  }
+
+  /**
+   * Ends a job that did not succeed: sets {@code status} ({@code failed} or {@code cancelled}) and
+   * {@code error} (nullable) on its record, unless the record is succeeded or belongs to another run
+   * of the job; frees the lock only if it holds {@code token}. Safe to repeat.
+   */
+  public Future<Void> finish(String chatId, String jobId, String token, String status, JsonObject error,
+      Deadline deadline) {
+    return Guard.call(() -> {
+      if (!END_STATES.contains(status)) {
+        throw new IllegalArgumentException("status must be failed or cancelled: " + status);
+      }
+      return FINISH.run(redis, List.of(Keys.lock(chatId), Keys.job(chatId, jobId)),
+          List.of(token, status, error == null ? "" : error.encode()), true, deadline);
+    }).mapEmpty();
+  }
+
+  /** Deletes the lock if it holds {@code token}; true when it did. */
+  public Future<Boolean> releaseLock(String chatId, String token, Deadline deadline) {
+    return Guard.call(() -> RELEASE.run(redis, List.of(Keys.lock(chatId)), List.of(token), true, deadline))
+        .map(reply -> reply.toLong() == 1);
+  }
+
+  /**
+   * The job {@code {jobId, chatId, status, node, result?, error?}} ({@code result} and {@code error}
+   * as objects), or null when there is none (never started, or expired). Two reads: the index, then the
+   * record on the chat's slot.
+   */
+  public Future<JsonObject> getJob(String jobId, Deadline deadline) {
+    return Guard.call(() -> redis.send(Request.cmd(Command.GET).arg(Keys.jobIndex(jobId)), true, deadline))
+        .compose(chatId -> chatId == null ? Future.succeededFuture() : redis.send(
+            Request.cmd(Command.HMGET).arg(Keys.job(chatId.toString(), jobId))
+                .arg("jobId").arg("chatId").arg("status").arg("node").arg("result").arg("error"),
+            true, deadline))
+        .map(JobStore::jobOf);
+  }
+
+  private static JsonObject jobOf(Response fields) {
+    if (fields == null || fields.get(2) == null) {
+      return null;
+    }
+    JsonObject job = new JsonObject()
+        .put("jobId", fields.get(0).toString())
+        .put("chatId", fields.get(1).toString())
+        .put("status", fields.get(2).toString());
+    if (fields.get(3) != null) {
+      job.put("node", fields.get(3).toString());
+    }
+    if (fields.get(4) != null) {
+      job.put("result", new JsonObject(fields.get(4).toString()));
+    }
+    if (fields.get(5) != null) {
+      job.put("error", new JsonObject(fields.get(5).toString()));
+    }
+    return job;
+  }
+
+  /** The token that holds the chat's lock, or null when it is free (for tests and diagnostics). */
+  public Future<String> lockHolder(String chatId, Deadline deadline) {
+    return Guard.call(() -> redis.send(Request.cmd(Command.GET).arg(Keys.lock(chatId)), true, deadline))
+        .map(reply -> reply == null ? null : reply.toString());
+  }
+
+  private static List<String> chatKeys(String chatId, String jobId) {
+    return List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId), Keys.job(chatId, jobId));
+  }
+}

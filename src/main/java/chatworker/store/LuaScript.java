@@ -1,0 +1,100 @@
+package chatworker.store;
+
+import chatworker.redis.Deadline;
+import chatworker.redis.RedisFailure;
+import chatworker.redis.ResilientRedis;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A Lua script from {@code src/main/resources/lua/}, run by its SHA1 ({@code EVALSHA}). When Redis
+ * answers {@code NOSCRIPT} (a restarted server, or {@code SCRIPT FLUSH}) it is sent once more in full
+ * with {@code EVAL}, which also puts it back in the script cache. Either way the script runs at most
+ * once per call: {@code NOSCRIPT} means nothing ran.
+ *
+ * <p>Every key a script touches is passed in {@code KEYS} and all of them share one hash tag, so the
+ * script is valid on Redis Cluster. Scripts never read the clock: times come in {@code ARGV}.
+ */
+public final class LuaScript {
+
+  private final String name;
+  private final String source;
+  private final String sha1;
+
+  private LuaScript(String name, String source) {
+    this.name = name;
+    this.source = source;
+    this.sha1 = sha1Hex(source);
+  }
+
+  /** Loads {@code lua/<name>.lua} from the class path; fails at once when it is missing. */
+  public static LuaScript load(String name) {
+    String path = "lua/" + name + ".lua";
+    try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing Lua script resource " + path);
+      }
+      return new LuaScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path, e);
+    }
+  }
+
+  /** The script's name, its resource file without {@code .lua}. */
+  public String name() {
+    return name;
+  }
+
+  /** The script text as Redis gets it. */
+  public String source() {
+    return source;
+  }
+
+  /** The lower-case hex SHA1 of the source, as {@code SCRIPT LOAD} would answer. */
+  public String sha1() {
+    return sha1;
+  }
+
+  /**
+   * Runs the script. {@code idempotent} is passed on to the Redis layer: say true only when running
+   * the script twice has the effect of running it once. Failures are the layer's {@link RedisFailure}.
+   */
+  public Future<Response> run(ResilientRedis redis, List<String> keys, List<String> args, boolean idempotent,
+      Deadline deadline) {
+    return redis.send(request(Command.EVALSHA, sha1, keys, args), idempotent, deadline)
+        .recover(err -> isNoScript(err)
+            ? redis.send(request(Command.EVAL, source, keys, args), idempotent, deadline)
+            : Future.failedFuture(err));
+  }
+
+  private static Request request(Command command, String script, List<String> keys, List<String> args) {
+    Request request = Request.cmd(command).arg(script).arg(keys.size());
+    keys.forEach(request::arg);
+    args.forEach(request::arg);
+    return request;
+  }
+
+  private static boolean isNoScript(Throwable err) {
+    return err instanceof RedisFailure failure && failure.kind() == RedisFailure.Kind.COMMAND_ERROR
+        && String.valueOf(failure.getMessage()).startsWith("NOSCRIPT");
+  }
+
+  private static String sha1Hex(String text) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no SHA-1", e);
+    }
+  }
+}

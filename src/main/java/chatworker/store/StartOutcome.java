@@ -1,0 +1,46 @@
+package chatworker.store;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Response;
+import java.util.List;
+
+/**
+ * What {@link JobStore#start} found or did.
+ *
+ * @param status       the outcome
+ * @param assistant    when STARTED: the assistant as it was when the chat was created
+ * @param history      when STARTED: the chat's newest messages (at most the history limit), oldest
+ *                     first, the user message of this job included; else empty
+ * @param userMessage  when STARTED: this job's user message (appended now, or by an earlier run of the
+ *                     same job), or null when the job has none
+ * @param storedResult when ALREADY_SUCCEEDED: the job's stored success reply
+ */
+public record StartOutcome(Status status, JsonObject assistant, List<JsonObject> history,
+    JsonObject userMessage, JsonObject storedResult) {
+
+  /** The outcomes of a start. */
+  public enum Status {
+    /** The chat is locked for this run; the job record says running. */
+    STARTED,
+    /** There is no such chat; nothing was written to any chat. */
+    NOT_FOUND,
+    /** The job already succeeded: here is its reply; the chat is unchanged. */
+    ALREADY_SUCCEEDED,
+    /** The job runs now (its lock is alive) on some node; the chat is unchanged. */
+    RUNNING,
+    /** Another job holds the chat; the chat is unchanged. */
+    LOCKED
+  }
+
+  /** Reads the start script's reply (see {@code lua/job-start.lua}). */
+  static StartOutcome fromScript(Response reply) {
+    Status status = Status.valueOf(reply.get(0).toString());
+    return switch (status) {
+      case STARTED -> new StartOutcome(status, new JsonObject(reply.get(1).toString()),
+          Replies.messages(reply, 3), Replies.jsonOrNull(reply.get(2)), null);
+      case ALREADY_SUCCEEDED ->
+          new StartOutcome(status, null, List.of(), null, Replies.jsonOrNull(reply.get(1)));
+      default -> new StartOutcome(status, null, List.of(), null, null);
+    };
+  }
+}

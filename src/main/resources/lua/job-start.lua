@@ -1,0 +1,83 @@
+-- job-start: takes a chat for generation job ARGV[1] and reads what the model needs.
+-- Guarantees, atomically on the chat's slot:
+--   * chat absent -> NOT_FOUND; job already succeeded -> ALREADY_SUCCEEDED with its stored reply;
+--     job running under a lock that still holds its token -> RUNNING; chat lock held by another
+--     token -> LOCKED. None of these writes anything.
+--   * otherwise (a new job, or one that failed, was cancelled, or whose node died and let its lock
+--     expire): SET lock token PX lease, (re)write the job record as running, append the user message
+--     when one is given, and reply STARTED with the chat's assistant snapshot and its last
+--     ARGV[6] messages, oldest first, the new message included.
+--   * a job appends its user text at most once: a restarted job reuses the message its first run
+--     appended (the record keeps its seq) instead of adding it again.
+--   * safe to repeat with the same token: a re-run while the lock still holds it replies STARTED again
+--     with the same user message, and writes nothing new but the lease.
+--   * the record expires ARGV[7] seconds after the job's latest start (commit and finish keep that).
+--
+-- KEYS[1] chat hash   KEYS[2] message list   KEYS[3] chat lock   KEYS[4] job record
+-- ARGV[1] jobId   ARGV[2] lock token   ARGV[3] node id   ARGV[4] lease ms   ARGV[5] now (ISO-8601)
+-- ARGV[6] history limit (0..1000, or -1: what the assistant snapshot's memory keeps: zero 1,
+--         naive 1000, message_window its maxMessages)   ARGV[7] job TTL seconds   ARGV[8] chatId
+-- ARGV[9] the user message JSON up to and including '"seq":', or '' for none
+-- Reply: {'NOT_FOUND'} | {'ALREADY_SUCCEEDED', reply JSON} | {'RUNNING'} | {'LOCKED'}
+--      | {'STARTED', assistant JSON, user message JSON or '', history message JSON...}
+local chat, msgs, lock, job = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local token = ARGV[2]
+if redis.call('EXISTS', chat) == 0 then
+  return {'NOT_FOUND'}
+end
+local record = redis.call('HMGET', job, 'status', 'token', 'result', 'userSeq')
+local status, owner, userSeq = record[1], record[2], record[4]
+if status == 'succeeded' then
+  return {'ALREADY_SUCCEEDED', record[3]}
+end
+local holder = redis.call('GET', lock)
+local replay = status == 'running' and owner == token and holder == token
+if not replay then
+  if status == 'running' and holder and holder == owner then
+    return {'RUNNING'}
+  end
+  if holder and holder ~= token then
+    return {'LOCKED'}
+  end
+end
+
+redis.call('SET', lock, token, 'PX', ARGV[4])
+local userMessage = ''
+if userSeq then
+  userMessage = redis.call('LINDEX', msgs, tonumber(userSeq) - 1) or ''
+elseif ARGV[9] ~= '' then
+  local seq = redis.call('HINCRBY', chat, 'seq', 1)
+  userMessage = ARGV[9] .. string.format('%d', seq) .. '}'
+  redis.call('RPUSH', msgs, userMessage)
+  userSeq = seq
+end
+if not replay then
+  redis.call('DEL', job)
+  redis.call('HSET', job, 'jobId', ARGV[1], 'chatId', ARGV[8], 'status', 'running', 'node', ARGV[3],
+    'createdAt', ARGV[5], 'token', token)
+  if userSeq then
+    redis.call('HSET', job, 'userSeq', userSeq)
+  end
+end
+redis.call('EXPIRE', job, ARGV[7])
+
+local assistant = redis.call('HGET', chat, 'assistant') or '{}'
+local reply = {'STARTED', assistant, userMessage}
+local limit = tonumber(ARGV[6])
+if limit < 0 then
+  local memory = cjson.decode(assistant).memory or {}
+  if memory.type == 'zero' then
+    limit = 1
+  elseif memory.type == 'naive' then
+    limit = 1000
+  else
+    limit = math.min(1000, tonumber(memory.maxMessages) or 20)
+  end
+end
+if limit > 0 then
+  local history = redis.call('LRANGE', msgs, -limit, -1)
+  for i = 1, #history do
+    reply[#reply + 1] = history[i]
+  end
+end
+return reply

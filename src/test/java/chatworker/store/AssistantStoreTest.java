@@ -1,0 +1,74 @@
+package chatworker.store;
+
+import static chatworker.store.StoreHarness.await;
+import static chatworker.store.StoreHarness.deadline;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import chatworker.testing.RedisExtension;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class AssistantStoreTest {
+
+  @RegisterExtension
+  static RedisExtension redisServer = new RedisExtension();
+
+  static StoreHarness store;
+
+  @BeforeAll
+  static void open() {
+    store = new StoreHarness(redisServer.server().url());
+  }
+
+  @AfterAll
+  static void close() {
+    store.close();
+  }
+
+  /**
+   * Verifies that create adds an id and createdAt to the validated body, stores exactly what it returns
+   * as one JSON string, and get reads it back.
+   */
+  @Test
+  @DisplayName("A created assistant gets an id and createdAt and reads back as stored")
+  void createdAssistantReadsBackAsStored() {
+    JsonObject input = new JsonObject().put("name", "helper").put("systemPrompt", "Hi {{user}}")
+        .put("model", new JsonObject().put("provider", "builtin").put("name", "builtin"))
+        .put("metadata", new JsonObject().put("team", "docs").put("tags", new JsonArray()));
+    JsonObject created = await(store.assistants.create(input, deadline()));
+
+    assertThat(created.getString("id")).isNotBlank();
+    assertThat(Instant.parse(created.getString("createdAt"))).isNotNull();
+    JsonObject rest = created.copy();
+    rest.remove("id");
+    rest.remove("createdAt");
+    assertThat(rest).isEqualTo(input);
+    assertThat(input.containsKey("id")).isFalse(); // the caller's object is left alone
+    assertThat(await(store.assistants.get(created.getString("id"), deadline()))).isEqualTo(created);
+    assertThat(new JsonObject(redisServer.server().command("GET", Keys.assistant(created.getString("id")))))
+        .isEqualTo(created);
+  }
+
+  /** Verifies that get answers null for an assistant that does not exist. */
+  @Test
+  @DisplayName("Getting an unknown assistant gives null")
+  void unknownAssistantIsNull() {
+    assertThat(await(store.assistants.get("no-such-assistant", deadline()))).isNull();
+  }
+
+  /** Verifies that delete answers true once and false afterwards, and the assistant is gone. */
+  @Test
+  @DisplayName("Delete answers whether the assistant existed")
+  void deleteAnswersWhetherItExisted() {
+    String id = await(store.assistants.create(new JsonObject().put("name", "x"), deadline())).getString("id");
+    assertThat(await(store.assistants.delete(id, deadline()))).isTrue();
+    assertThat(await(store.assistants.delete(id, deadline()))).isFalse();
+    assertThat(await(store.assistants.get(id, deadline()))).isNull();
+  }
+}

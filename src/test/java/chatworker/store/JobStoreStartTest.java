@@ -1,0 +1,218 @@
+package chatworker.store;
+
+import static chatworker.store.StoreHarness.await;
+import static chatworker.store.StoreHarness.deadline;
+import static chatworker.store.StoreHarness.start;
+import static chatworker.store.StoreHarness.token;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import chatworker.store.StartOutcome.Status;
+import chatworker.testing.Await;
+import chatworker.testing.RedisExtension;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class JobStoreStartTest {
+
+  @RegisterExtension
+  static RedisExtension redisServer = new RedisExtension();
+
+  static StoreHarness store;
+
+  @BeforeAll
+  static void open() {
+    store = new StoreHarness(redisServer.server().url());
+  }
+
+  @AfterAll
+  static void close() {
+    store.close();
+  }
+
+  private long messageCount(String chatId) {
+    return await(store.chats.get(chatId, deadline())).getLong("messageCount");
+  }
+
+  /**
+   * Verifies that start takes the lock with its token, writes a running job record, appends the user
+   * text with the next seq, and answers STARTED with the assistant snapshot and the history.
+   */
+  @Test
+  @DisplayName("Start takes the lock, records the job, appends the text and returns the history")
+  void startTakesTheLockAndReturnsTheHistory() {
+    String chatId = store.newChat();
+    await(store.chats.appendUserMessage(chatId, "earlier", null, deadline()));
+    String token = token();
+
+    StartOutcome outcome = await(store.jobs.start(start(chatId, "job-1", token, "what is Redis?"),
+        deadline()));
+
+    assertThat(outcome.status()).isEqualTo(Status.STARTED);
+    assertThat(outcome.assistant().getString("name")).isEqualTo("helper");
+    JsonObject user = outcome.userMessage();
+    assertThat(user.fieldNames())
+        .containsExactlyInAnyOrder("id", "chatId", "role", "text", "createdAt", "seq");
+    assertThat(user.getString("text")).isEqualTo("what is Redis?");
+    assertThat(user.getLong("seq")).isEqualTo(2L);
+    assertThat(outcome.history()).extracting(m -> m.getString("text"))
+        .containsExactly("earlier", "what is Redis?");
+    assertThat(outcome.history().get(1)).isEqualTo(user);
+    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(token);
+    JsonObject job = await(store.jobs.getJob("job-1", deadline()));
+    assertThat(job).isEqualTo(new JsonObject().put("jobId", "job-1").put("chatId", chatId)
+        .put("status", "running").put("node", "node-a"));
+    long pttl = Long.parseLong(redisServer.server().command("PTTL", Keys.lock(chatId)));
+    assertThat(pttl).isBetween(1L, StoreHarness.LEASE_MS);
+  }
+
+  /** Verifies that start without text appends nothing and the history holds at most historyLimit messages. */
+  @Test
+  @DisplayName("Start without text appends nothing and reads at most historyLimit messages")
+  void startReadsABoundedHistory() {
+    String chatId = store.newChat();
+    for (int i = 1; i <= 5; i++) {
+      await(store.chats.appendUserMessage(chatId, "m" + i, null, deadline()));
+    }
+    StartOutcome three = await(store.jobs.start(new StartRequest(chatId, "job-3", token(), "node-a", 30_000,
+        null, Instant.now().toString(), 3), deadline()));
+    assertThat(three.userMessage()).isNull();
+    assertThat(three.history()).extracting(m -> m.getString("text")).containsExactly("m3", "m4", "m5");
+    assertThat(messageCount(chatId)).isEqualTo(5L);
+
+    String other = store.newChat();
+    StartOutcome none = await(store.jobs.start(new StartRequest(other, "job-0", token(), "node-a", 30_000,
+        "hi", Instant.now().toString(), 0), deadline()));
+    assertThat(none.history()).isEmpty();
+    assertThat(none.userMessage().getLong("seq")).isEqualTo(1L);
+  }
+
+  /** Verifies that start on a chat that does not exist answers NOT_FOUND and takes no lock. */
+  @Test
+  @DisplayName("Start on an unknown chat is NOT_FOUND")
+  void startOnUnknownChatIsNotFound() {
+    StartOutcome outcome = await(store.jobs.start(start("ghost", "job-g", token(), "hi"), deadline()));
+    assertThat(outcome.status()).isEqualTo(Status.NOT_FOUND);
+    assertThat(redisServer.server().command("EXISTS", Keys.lock("ghost"), Keys.job("ghost", "job-g"),
+        Keys.chat("ghost"), Keys.messages("ghost"))).isEqualTo("0");
+    assertThat(await(store.jobs.getJob("job-g", deadline()))).isNull();
+  }
+
+  /** Verifies that while another job holds the chat, start answers LOCKED and writes nothing. */
+  @Test
+  @DisplayName("Start while another job holds the chat is LOCKED")
+  void startWhileAnotherJobHoldsTheChatIsLocked() {
+    String chatId = store.newChat();
+    String holder = token();
+    await(store.jobs.start(start(chatId, "job-a", holder, "first"), deadline()));
+
+    StartOutcome outcome = await(store.jobs.start(start(chatId, "job-b", token(), "second"), deadline()));
+    assertThat(outcome.status()).isEqualTo(Status.LOCKED);
+    assertThat(messageCount(chatId)).isEqualTo(1L);
+    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(holder);
+    assertThat(await(store.jobs.getJob("job-b", deadline()))).isNull();
+  }
+
+  /** Verifies that a second start of a job that is running under a live lock answers RUNNING. */
+  @Test
+  @DisplayName("Start of a job that is running elsewhere is RUNNING")
+  void startOfARunningJobIsRunning() {
+    String chatId = store.newChat();
+    String first = token();
+    await(store.jobs.start(start(chatId, "job-r", first, "hi"), deadline()));
+
+    StartOutcome outcome = await(store.jobs.start(start(chatId, "job-r", token(), "hi"), deadline()));
+    assertThat(outcome.status()).isEqualTo(Status.RUNNING);
+    assertThat(messageCount(chatId)).isEqualTo(1L);
+    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(first);
+  }
+
+  /**
+   * Verifies that start is safe to repeat with the same token (what a retry after a lost reply does):
+   * it answers STARTED again with the same user message and appends nothing more.
+   */
+  @Test
+  @DisplayName("A repeated start with the same token replays STARTED without a second message")
+  void repeatedStartWithTheSameTokenReplays() {
+    String chatId = store.newChat();
+    String token = token();
+    StartOutcome first = await(store.jobs.start(start(chatId, "job-x", token, "hi"), deadline()));
+    StartOutcome again = await(store.jobs.start(start(chatId, "job-x", token, "hi"), deadline()));
+
+    assertThat(again.status()).isEqualTo(Status.STARTED);
+    assertThat(again.userMessage()).isEqualTo(first.userMessage());
+    assertThat(again.history()).isEqualTo(first.history());
+    assertThat(messageCount(chatId)).isEqualTo(1L);
+  }
+
+  /**
+   * Verifies that a failed job may start again: the record is overwritten as running for the new run,
+   * its old error is gone, and its user text is not appended a second time.
+   */
+  @Test
+  @DisplayName("A failed job starts again without appending its text twice")
+  void failedJobStartsAgain() {
+    String chatId = store.newChat();
+    String firstRun = token();
+    StartOutcome first = await(store.jobs.start(start(chatId, "job-f", firstRun, "hi"), deadline()));
+    await(store.jobs.finish(chatId, "job-f", firstRun, "failed",
+        new JsonObject().put("code", "MODEL_ERROR").put("message", "boom"), deadline()));
+
+    String secondRun = token();
+    StartOutcome second = await(store.jobs.start(new StartRequest(chatId, "job-f", secondRun, "node-b",
+        30_000, "hi", Instant.now().toString(), 20), deadline()));
+    assertThat(second.status()).isEqualTo(Status.STARTED);
+    assertThat(second.userMessage()).isEqualTo(first.userMessage());
+    assertThat(messageCount(chatId)).isEqualTo(1L);
+    assertThat(await(store.jobs.getJob("job-f", deadline()))).isEqualTo(new JsonObject().put("jobId", "job-f")
+        .put("chatId", chatId).put("status", "running").put("node", "node-b"));
+    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(secondRun);
+  }
+
+  /** Verifies that a cancelled job may start again too. */
+  @Test
+  @DisplayName("A cancelled job starts again")
+  void cancelledJobStartsAgain() {
+    String chatId = store.newChat();
+    String firstRun = token();
+    await(store.jobs.start(start(chatId, "job-c", firstRun, null), deadline()));
+    await(store.jobs.finish(chatId, "job-c", firstRun, "cancelled", null, deadline()));
+
+    StartOutcome again = await(store.jobs.start(start(chatId, "job-c", token(), null), deadline()));
+    assertThat(again.status()).isEqualTo(Status.STARTED);
+  }
+
+  /**
+   * Verifies that a job whose node died (its record still says running, its lock expired) may start
+   * again: a dead run does not make its job id answer RUNNING until the record expires.
+   */
+  @Test
+  @DisplayName("A job whose node died starts again once its lock expired")
+  void jobOfADeadNodeStartsAgain() {
+    String chatId = store.newChat();
+    await(store.jobs.start(start(chatId, "job-d", token(), "hi", 50), deadline()));
+    Await.until(() -> await(store.jobs.lockHolder(chatId, deadline())) == null, Duration.ofSeconds(5),
+        "the dead run's lock to expire");
+
+    String token = token();
+    StartOutcome again = await(store.jobs.start(start(chatId, "job-d", token, "hi"), deadline()));
+    assertThat(again.status()).isEqualTo(Status.STARTED);
+    assertThat(messageCount(chatId)).isEqualTo(1L);
+    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(token);
+  }
+
+  /** Verifies that a history limit above 1000 or a lease below 1 ms fails the call without touching Redis. */
+  @Test
+  @DisplayName("An out-of-range history limit or lease is refused")
+  void outOfRangeArgumentsAreRefused() {
+    assertThat(StoreHarness.failureOf(store.jobs.start(new StartRequest("c", "j", token(), "n", 1000, null,
+        Instant.now().toString(), 1001), deadline()))).isInstanceOf(IllegalArgumentException.class);
+    assertThat(StoreHarness.failureOf(store.jobs.start(new StartRequest("c", "j", token(), "n", 0, null,
+        Instant.now().toString(), 10), deadline()))).isInstanceOf(IllegalArgumentException.class);
+  }
+}

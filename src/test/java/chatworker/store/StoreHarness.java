@@ -1,0 +1,125 @@
+package chatworker.store;
+
+import chatworker.redis.Deadline;
+import chatworker.redis.RedisSettings;
+import chatworker.redis.ResilientRedis;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Opens a {@link ResilientRedis} on its own Vert.x with the three stores on it, for one test, and
+ * closes both afterwards. Also builds the requests the tests send (the pattern of the redis package's
+ * LayerHarness).
+ */
+final class StoreHarness implements AutoCloseable {
+
+  static final long LEASE_MS = 30_000;
+
+  final Vertx vertx = Vertx.vertx();
+  final ResilientRedis redis;
+  final AssistantStore assistants;
+  final ChatStore chats;
+  final JobStore jobs;
+
+  StoreHarness(String url) {
+    this(url, 3_600);
+  }
+
+  StoreHarness(String url, long jobTtlSeconds) {
+    this(settings(url), jobTtlSeconds);
+  }
+
+  StoreHarness(JsonObject settings, long jobTtlSeconds) {
+    redis = ResilientRedis.create(vertx, RedisSettings.fromJson(settings));
+    await(redis.start());
+    assistants = new AssistantStore(redis);
+    chats = new ChatStore(redis);
+    jobs = new JobStore(redis, jobTtlSeconds);
+  }
+
+  /** Layer settings for tests: short timeouts so faults show quickly; change them before opening. */
+  static JsonObject settings(String url) {
+    return new JsonObject()
+        .put("url", url)
+        .put("connections", 2)
+        .put("commandTimeoutMs", 1_000)
+        .put("defaultDeadlineMs", 2_000)
+        .put("connectTimeoutMs", 500)
+        .put("healthCheckIntervalMs", 200)
+        .put("readIdleTimeoutMs", 2_000)
+        .put("reconnect", new JsonObject().put("initialDelayMs", 20).put("maxDelayMs", 200))
+        .put("breaker", new JsonObject().put("maxFailures", 5).put("resetTimeoutMs", 300));
+  }
+
+  /** A generous deadline: these tests are about outcomes, not speed. */
+  static Deadline deadline() {
+    return Deadline.inMillis(5_000);
+  }
+
+  /** Creates an assistant and a chat for it; returns the chat's id. */
+  String newChat() {
+    JsonObject assistant = await(assistants.create(new JsonObject().put("name", "helper")
+        .put("systemPrompt", "Be brief.").put("memory", new JsonObject().put("type", "message_window")
+            .put("maxMessages", 20)), deadline()));
+    return await(chats.create(assistant, "test", null, deadline())).getString("id");
+  }
+
+  /** A start of {@code jobId} with the default lease and a history of 20. */
+  static StartRequest start(String chatId, String jobId, String token, String text) {
+    return start(chatId, jobId, token, text, LEASE_MS);
+  }
+
+  static StartRequest start(String chatId, String jobId, String token, String text, long leaseMs) {
+    return new StartRequest(chatId, jobId, token, "node-a", leaseMs, text, Instant.now().toString(), 20);
+  }
+
+  /** A commit of {@code jobId} whose reply says {@code text}. */
+  static CommitRequest commit(String chatId, String jobId, String token, String text) {
+    JsonObject reply = new JsonObject().put("jobId", jobId).put("chatId", chatId)
+        .put("usage", new JsonObject().put("promptTokens", 3).put("completionTokens", 2))
+        .put("node", "node-a").put("durationMs", 7);
+    return new CommitRequest(chatId, jobId, token, UUID.randomUUID().toString(), text,
+        Instant.now().toString(), reply);
+  }
+
+  static String token() {
+    return UUID.randomUUID().toString();
+  }
+
+  /** Waits on the test thread (never an event loop) for a future, at most 30 s. */
+  static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException | TimeoutException e) {
+      throw new AssertionError("no result within " + Duration.ofSeconds(30), e);
+    }
+  }
+
+  /** The failure a future ended with, or an assertion error when it succeeded. */
+  static RuntimeException failureOf(Future<?> future) {
+    try {
+      await(future);
+    } catch (RuntimeException failure) {
+      return failure;
+    }
+    throw new AssertionError("expected the call to fail, but it succeeded");
+  }
+
+  @Override
+  public void close() {
+    try {
+      await(redis.close());
+    } finally {
+      await(vertx.close());
+    }
+  }
+}
