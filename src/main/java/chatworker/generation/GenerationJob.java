@@ -1,0 +1,208 @@
+package chatworker.generation;
+
+import chatworker.api.ApiException;
+import chatworker.api.ErrorCode;
+import chatworker.api.GenerateRequest;
+import chatworker.model.ModelCall;
+import chatworker.model.ModelProvider;
+import chatworker.model.ModelReply;
+import chatworker.model.ModelRequest;
+import chatworker.redis.Deadline;
+import chatworker.store.CommitOutcome;
+import chatworker.store.CommitRequest;
+import chatworker.store.JobStore;
+import chatworker.store.StartOutcome;
+import chatworker.store.StartRequest;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One generation job, start to end, on the context that received it: start (idempotency, chat lock,
+ * user message, history — one Redis round trip), model, fenced commit (one round trip). Every way
+ * out — success, model error, Redis error, deadline, cancel, shutdown — ends the outcome once, and
+ * every way out after the lock was taken releases it (or the lease does, if Redis is gone).
+ */
+final class GenerationJob {
+
+  private static final Logger log = LoggerFactory.getLogger(GenerationJob.class);
+  /** Deadline of the clean-up write after a failure; the job's own deadline may have passed. */
+  private static final long CLEANUP_DEADLINE_MS = 2_000;
+
+  private final Vertx vertx;
+  private final Context context;
+  private final JobStore jobs;
+  private final Map<String, ModelProvider> providers;
+  private final GenerationSettings settings;
+  private final String nodeId;
+  private final GenerateRequest request;
+  private final String lockToken = UUID.randomUUID().toString();
+  private final Promise<JsonObject> outcome = Promise.promise();
+  private final long startedNanos = System.nanoTime();
+  private final Deadline deadline;
+  private final long timeoutMs;
+
+  /** Whether this run may hold the chat lock: from sending the start until the commit released it. */
+  private boolean mayHoldLock;
+  private ModelCall modelCall;
+  private long deadlineTimer = -1;
+  private long renewTimer = -1;
+  private long streamSeq;
+
+  GenerationJob(Vertx vertx, JobStore jobs, Map<String, ModelProvider> providers, GenerationSettings settings,
+      String nodeId, GenerateRequest request) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.jobs = jobs;
+    this.providers = providers;
+    this.settings = settings;
+    this.nodeId = nodeId;
+    this.request = request;
+    this.timeoutMs = request.timeoutMs() != null ? request.timeoutMs() : settings.defaultTimeoutMs();
+    this.deadline = Deadline.inMillis(timeoutMs);
+  }
+
+  String jobId() {
+    return request.jobId();
+  }
+
+  /** Runs the job; the future completes with the contract's reply or fails with an ApiException. */
+  Future<JsonObject> run() {
+    // A start that failed on the way back may still have taken the lock: clean-up asks (fenced by token).
+    mayHoldLock = true;
+    deadlineTimer = vertx.setTimer(timeoutMs, t -> abort(new ApiException(ErrorCode.TIMEOUT,
+        "the job did not finish within its deadline of " + timeoutMs + " ms")));
+    jobs.start(new StartRequest(request.chatId(), request.jobId(), lockToken, nodeId, settings.lockLeaseMs(),
+            request.text(), Instant.now().toString(), StartRequest.FROM_MEMORY), deadline)
+        .onComplete(started -> {
+          if (started.failed()) {
+            end(started.cause());
+          } else {
+            onStarted(started.result());
+          }
+        });
+    return outcome.future().andThen(done -> cleanUp(done.cause()));
+  }
+
+  /** Stops the job with {@code reason} (cancel, deadline, shutdown); a no-op once it has ended. */
+  void abort(ApiException reason) {
+    context.runOnContext(v -> {
+      if (outcome.tryFail(reason) && modelCall != null) {
+        modelCall.cancel();
+      }
+    });
+  }
+
+  private void onStarted(StartOutcome started) {
+    mayHoldLock = started.status() == StartOutcome.Status.STARTED;
+    if (outcome.future().isComplete()) {
+      return; // aborted while starting: clean-up releases what the start took
+    }
+    switch (started.status()) {
+      case NOT_FOUND -> end(ApiException.notFound("chat", request.chatId()));
+      case ALREADY_SUCCEEDED -> outcome.tryComplete(started.storedResult());
+      case RUNNING -> end(new ApiException(ErrorCode.JOB_IN_PROGRESS,
+          "job '" + request.jobId() + "' is running; ask chat.jobs.get or retry later"));
+      case LOCKED -> end(new ApiException(ErrorCode.CHAT_LOCKED,
+          "another generation holds chat '" + request.chatId() + "'"));
+      case STARTED -> generate(started);
+    }
+  }
+
+  private void generate(StartOutcome started) {
+    JsonObject assistant = started.assistant();
+    JsonObject model = assistant.getJsonObject("model", new JsonObject());
+    ModelProvider provider = providers.get(model.getString("provider", "builtin"));
+    if (provider == null) {
+      end(new ApiException(ErrorCode.MODEL_ERROR,
+          "model provider '" + model.getString("provider") + "' is not configured on this node"));
+      return;
+    }
+    long renewEvery = Math.max(1, settings.lockLeaseMs() / 3);
+    renewTimer = vertx.setPeriodic(renewEvery, t -> renewLock(renewEvery));
+    modelCall = provider.generate(new ModelRequest(model.getString("name"), model.getJsonObject("options"),
+        Conversation.turns(assistant, request.systemPromptVariables(), started.history())), this::stream);
+    modelCall.result().onComplete(reply -> {
+      if (reply.failed()) {
+        end(reply.cause());
+      } else if (!outcome.future().isComplete()) {
+        commit(reply.result());
+      }
+    });
+  }
+
+  private void stream(String delta) {
+    if (request.stream() && !outcome.future().isComplete()) {
+      vertx.eventBus().send(request.streamAddress(), new JsonObject()
+          .put("jobId", request.jobId()).put("seq", streamSeq++).put("delta", delta));
+    }
+  }
+
+  private void renewLock(long renewEvery) {
+    jobs.renewLock(request.chatId(), lockToken, settings.lockLeaseMs(), Deadline.inMillis(renewEvery))
+        .onSuccess(stillOurs -> {
+          if (!stillOurs) {
+            abort(lockLost());
+          }
+        });
+    // A failed renewal is not fatal by itself: the lease outlives two more tries, and the commit is fenced.
+  }
+
+  private void commit(ModelReply reply) {
+    JsonObject replyWithoutMessage = new JsonObject()
+        .put("jobId", request.jobId())
+        .put("chatId", request.chatId())
+        .put("usage", new JsonObject().put("promptTokens", reply.promptTokens())
+            .put("completionTokens", reply.completionTokens()))
+        .put("node", nodeId)
+        .put("durationMs", (System.nanoTime() - startedNanos) / 1_000_000);
+    jobs.commit(new CommitRequest(request.chatId(), request.jobId(), lockToken, UUID.randomUUID().toString(),
+            reply.text(), Instant.now().toString(), replyWithoutMessage), deadline)
+        .onComplete(committed -> {
+          if (committed.failed()) {
+            end(committed.cause());
+            return;
+          }
+          CommitOutcome result = committed.result();
+          if (result.status() == CommitOutcome.Status.LOCK_LOST) {
+            end(lockLost());
+          } else {
+            mayHoldLock = false; // the commit released it
+            outcome.tryComplete(result.reply());
+          }
+        });
+  }
+
+  private ApiException lockLost() {
+    return new ApiException(ErrorCode.CHAT_LOCKED, "the chat lock of job '" + request.jobId()
+        + "' expired before its reply was stored; nothing was stored, the job may be sent again");
+  }
+
+  private void end(Throwable failure) {
+    outcome.tryFail(ApiFailures.toApi(failure));
+  }
+
+  /** After the outcome: stop timers and the model; on failure, record it and release the lock. */
+  private void cleanUp(Throwable failure) {
+    vertx.cancelTimer(deadlineTimer);
+    if (renewTimer != -1) {
+      vertx.cancelTimer(renewTimer);
+    }
+    if (failure == null || !mayHoldLock) {
+      return;
+    }
+    ApiException api = ApiFailures.toApi(failure);
+    String status = api.code() == ErrorCode.CANCELLED ? "cancelled" : "failed";
+    jobs.finish(request.chatId(), request.jobId(), lockToken, status, api.toJson(),
+            Deadline.inMillis(CLEANUP_DEADLINE_MS))
+        .onFailure(err -> log.warn("Job {} ended with {} but its record could not be written ({}); "
+            + "the chat lock expires with its lease", request.jobId(), api.code(), err.getMessage()));
+  }
+}

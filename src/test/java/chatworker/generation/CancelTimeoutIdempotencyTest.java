@@ -1,0 +1,122 @@
+package chatworker.generation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import chatworker.api.Addresses;
+import chatworker.api.ApiException;
+import chatworker.api.ErrorCode;
+import chatworker.testing.Await;
+import chatworker.testing.RedisExtension;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class CancelTimeoutIdempotencyTest {
+
+  @RegisterExtension
+  static RedisExtension redisServer = new RedisExtension();
+
+  private static String chat(NodeHarness node, long tokenDelayMs) {
+    JsonObject assistant = node.call(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "a")
+        .put("model", new JsonObject().put("options", new JsonObject().put("tokenDelayMs", tokenDelayMs))));
+    return node.call(Addresses.CHATS_CREATE, new JsonObject().put("assistantId", assistant.getString("id")))
+        .getString("id");
+  }
+
+  private static List<String> roles(NodeHarness node, String chatId) {
+    JsonArray messages = node.call(Addresses.MESSAGES_LIST, new JsonObject().put("chatId", chatId))
+        .getJsonArray("messages");
+    return messages.stream().map(m -> ((JsonObject) m).getString("role")).toList();
+  }
+
+  private static ApiException failureOf(Future<JsonObject> job) {
+    Throwable failure = NodeHarness.await(job.map(ok -> (Throwable) null).recover(Future::succeededFuture));
+    assertThat(failure).as("the job should have failed").isInstanceOf(ApiException.class);
+    return (ApiException) failure;
+  }
+
+  /**
+   * Verifies that a job cancelled mid-stream fails with CANCELLED, stores no partial reply, records
+   * the job as cancelled, and leaves the chat free for the next generate at once.
+   */
+  @Test
+  @DisplayName("Cancel mid-stream: 499, nothing partial stored, the lock is free at once")
+  void cancelMidStream() {
+    try (NodeHarness node = new NodeHarness(redisServer.server().url())) {
+      String chatId = chat(node, 50);
+      List<String> chunks = new CopyOnWriteArrayList<>();
+      node.vertx.eventBus().<JsonObject>consumer("test.cancel.stream", m -> chunks.add(m.body().getString("delta")));
+      Future<JsonObject> job = node.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId)
+          .put("jobId", "cancel-me").put("text", "one two three four five six seven eight nine ten")
+          .put("stream", true).put("streamAddress", "test.cancel.stream"));
+      Await.until(() -> chunks.size() >= 2, Duration.ofSeconds(10), "streaming started");
+      node.vertx.eventBus().publish(Addresses.GENERATE_CANCEL, new JsonObject().put("jobId", "cancel-me"));
+
+      assertThat(failureOf(job).code()).isEqualTo(ErrorCode.CANCELLED);
+      assertThat(roles(node, chatId)).containsExactly("user");
+      Await.until(() -> "cancelled".equals(node.call(Addresses.JOBS_GET, new JsonObject().put("jobId", "cancel-me"))
+          .getString("status")), Duration.ofSeconds(5), "job recorded as cancelled");
+      JsonObject next = node.call(Addresses.GENERATE, new JsonObject().put("chatId", chatId).put("text", "again")
+          .put("timeoutMs", 10_000));
+      assertThat(next.getJsonObject("message").getString("text")).isEqualTo("You said: again");
+    }
+  }
+
+  /** Verifies that a job past its deadline fails with TIMEOUT, stores nothing partial and frees the lock. */
+  @Test
+  @DisplayName("Deadline mid-stream: 504, nothing partial stored, the lock is free at once")
+  void timeoutMidStream() {
+    try (NodeHarness node = new NodeHarness(redisServer.server().url())) {
+      String chatId = chat(node, 100);
+      Future<JsonObject> job = node.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId)
+          .put("text", "one two three four five six seven eight nine ten").put("timeoutMs", 350));
+      assertThat(failureOf(job).code()).isEqualTo(ErrorCode.TIMEOUT);
+      assertThat(roles(node, chatId)).containsExactly("user");
+      Await.until(() -> redisServer.server().command("EXISTS", "cw:chat:{" + chatId + "}:lock").equals("0"),
+          Duration.ofSeconds(5), "lock released");
+      JsonObject next = node.call(Addresses.GENERATE, new JsonObject().put("chatId", chatId).put("text", "quick")
+          .put("timeoutMs", 10_000));
+      assertThat(next.getJsonObject("message").getString("text")).isEqualTo("You said: quick");
+    }
+  }
+
+  /**
+   * Verifies idempotency by jobId: sent twice one after the other, the second answer is the stored
+   * reply; sent twice at once, one runs and the other gets the stored reply or JOB_IN_PROGRESS; either
+   * way the chat holds one assistant message per jobId.
+   */
+  @Test
+  @DisplayName("The same jobId twice, in turn or at once: one assistant message")
+  void sameJobIdTwiceGivesOneReply() {
+    try (NodeHarness node = new NodeHarness(redisServer.server().url())) {
+      String chatId = chat(node, 0);
+      JsonObject request = new JsonObject().put("chatId", chatId).put("jobId", "job-once").put("text", "hello");
+      JsonObject first = node.call(Addresses.GENERATE, request);
+      JsonObject second = node.call(Addresses.GENERATE, request);
+      assertThat(second).isEqualTo(first);
+      assertThat(roles(node, chatId)).containsExactly("user", "assistant");
+
+      String slowChat = chat(node, 30);
+      JsonObject concurrent = new JsonObject().put("chatId", slowChat).put("jobId", "job-twice").put("text", "hi there");
+      Future<JsonObject> a = node.request(Addresses.GENERATE, concurrent);
+      Future<JsonObject> b = node.request(Addresses.GENERATE, concurrent);
+      NodeHarness.awaitAll(List.of(a, b));
+      assertThat(List.of(a, b)).anySatisfy(f -> assertThat(f.succeeded()).isTrue());
+      for (Future<JsonObject> f : List.of(a, b)) {
+        if (f.failed()) {
+          assertThat(((ApiException) f.cause()).code()).isEqualTo(ErrorCode.JOB_IN_PROGRESS);
+        }
+      }
+      assertThat(roles(node, slowChat)).containsExactly("user", "assistant");
+      JsonObject again = node.call(Addresses.GENERATE, concurrent);
+      assertThat(again.getJsonObject("message").getString("text")).isEqualTo("You said: hi there");
+      assertThat(roles(node, slowChat)).containsExactly("user", "assistant");
+    }
+  }
+}
