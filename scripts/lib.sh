@@ -18,7 +18,7 @@ log() { printf '%s\n' "$*" >&2; }
 ensure_jar() {
   if [[ ! -f "$JAR" ]] || [[ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
     log "building $JAR ..."
-    (cd "$ROOT" && mvn -q -B package -DskipTests >&2)
+    (cd "$ROOT" && mvn -q -B -Dstyle.color=never package -DskipTests >&2)
   fi
 }
 
@@ -43,7 +43,7 @@ redis_server_binary() {
     local artifact="com.github.codemonstur:embedded-redis:$EMBEDDED_REDIS_VERSION"
     log "no redis-server installed: taking the one in $artifact"
     mkdir -p "$dir"
-    (cd "$ROOT" && mvn -q -B dependency:copy -Dartifact="$artifact" -DoutputDirectory="$dir" >&2)
+    (cd "$ROOT" && mvn -q -B -Dstyle.color=never dependency:copy -Dartifact="$artifact" -DoutputDirectory="$dir" >&2)
     (cd "$dir" && jar xf "embedded-redis-$EMBEDDED_REDIS_VERSION.jar" "$name" && chmod +x "$name")
   fi
   printf '%s\n' "$dir/$name"

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -70,6 +71,16 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       String host = config.getJsonObject("cluster", new JsonObject()).getString("host", "127.0.0.1");
       options.getEventBusOptions().setHost(host).setClusterPublicHost(host).setPort(0);
       return Vertx.builder().with(options).withClusterManager(clusterManager);
+    }
+
+    /**
+     * SIGTERM reaches here through the launcher's shutdown hook once Vert.x closed gracefully (jobs
+     * drained, locks released, cluster left). The JVM would exit 143; a graceful stop is a success.
+     */
+    @Override
+    public void afterVertxStopped(HookContext context) {
+      System.out.flush();
+      Runtime.getRuntime().halt(0);
     }
 
     @Override
