@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import chatworker.cluster.ClusterSettings;
+import chatworker.generation.GenerationSettings;
+import chatworker.model.OpenAiSettings;
 import chatworker.redis.RedisSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -36,6 +38,12 @@ class ConfigLoaderTest {
     if (System.getenv("CHATWORKER_REDIS_URL") == null) {
       assertThat(RedisSettings.fromJson(redis)).usingRecursiveComparison()
           .isEqualTo(RedisSettings.fromJson(new JsonObject()));
+    }
+    assertThat(GenerationSettings.fromJson(config.getJsonObject("generation"), config.getJsonObject("shutdown")))
+        .isEqualTo(GenerationSettings.fromJson(new JsonObject(), new JsonObject()));
+    if (System.getenv("CHATWORKER_OPENAI_API_KEY") == null && System.getenv("CHATWORKER_OPENAI_BASE_URL") == null) {
+      assertThat(OpenAiSettings.fromJson(config.getJsonObject("models").getJsonObject("openai")))
+          .isEqualTo(OpenAiSettings.fromJson(new JsonObject()));
     }
     if (System.getenv("CHATWORKER_CLUSTER_MEMBERS") == null) {
       assertThat(ClusterSettings.fromJson(config.getJsonObject("cluster")))
