@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
  * then Vert.x's application launcher starts the clustered Vert.x, deploys the node and stops it
  * gracefully on SIGTERM.
  */
-@Command(name = "chat-worker", mixinStandardHelpOptions = true,
-    description = "Runs one clustered chat-worker node.")
+@Command(name = "chat-worker", mixinStandardHelpOptions = true, subcommands = SubmitCommand.class,
+    description = "Runs one clustered chat-worker node; `submit` sends jobs to the cluster.")
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
   @Option(names = "--conf", paramLabel = "FILE",
@@ -32,8 +32,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
   String confFile;
 
   public static void main(String[] args) {
-    int exit = new CommandLine(new Main()).execute(args);
-    if (exit != 0) {
+    CommandLine commandLine = new CommandLine(new Main());
+    int exit = commandLine.execute(args);
+    boolean submit = commandLine.getParseResult() != null && commandLine.getParseResult().subcommand() != null;
+    // A node keeps running after the launcher returns; submit is done, whatever threads linger.
+    if (exit != 0 || submit) {
       System.exit(exit);
     }
   }

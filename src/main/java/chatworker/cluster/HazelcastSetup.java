@@ -2,6 +2,7 @@ package chatworker.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -21,9 +22,15 @@ public final class HazelcastSetup {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(settings.heartbeatIntervalSeconds()));
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(settings.maxNoHeartbeatSeconds()));
+    config.addListenerConfig(new ListenerConfig(new MembershipLogger()));
     NetworkConfig network = config.getNetworkConfig();
-    network.setPort(settings.port()).setPortAutoIncrement(liteMember);
-    network.setPublicAddress(settings.host() + ":" + settings.port());
+    if (liteMember) {
+      // A client takes any free port from the configured one up; nodes have fixed, announced ports.
+      network.setPort(settings.port()).setPortAutoIncrement(true).setPortCount(100);
+    } else {
+      network.setPort(settings.port()).setPortAutoIncrement(false);
+      network.setPublicAddress(settings.host() + ":" + settings.port());
+    }
     network.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(settings.host()));
     config.setProperty("hazelcast.socket.bind.any", "false");
     JoinConfig join = network.getJoin();

@@ -1,0 +1,253 @@
+package chatworker.cli;
+
+import chatworker.api.Addresses;
+import chatworker.api.ApiException;
+import chatworker.api.ErrorCode;
+import chatworker.cluster.ClusterSettings;
+import chatworker.cluster.HazelcastSetup;
+import chatworker.config.ConfigLoader;
+import io.vertx.circuitbreaker.RetryPolicy;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar chat-worker.jar submit …}: joins the cluster as a lite member (holds no data, takes
+ * no jobs) and sends generates. One job: prints the streamed text as it arrives and the final JSON.
+ * Many jobs ({@code --count}): spreads them over new chats, resends each with its jobId until it
+ * completes, and prints a JSON summary.
+ */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+    description = "Sends chat.generate jobs to a chat-worker cluster (exit codes: README).")
+public final class SubmitCommand implements Callable<Integer> {
+
+  /** Failures a batch resends (same jobId) until its deadline: they pass. */
+  private static final Set<ErrorCode> TRANSIENT = Set.of(ErrorCode.CHAT_LOCKED, ErrorCode.JOB_IN_PROGRESS,
+      ErrorCode.OVERLOADED, ErrorCode.STORE_UNAVAILABLE, ErrorCode.TIMEOUT);
+
+  @Option(names = "--conf", paramLabel = "FILE", description = "configuration file (cluster settings)")
+  String confFile;
+  @Option(names = "--chat-id", description = "an existing chat; default: a new assistant and chat")
+  String chatId;
+  @Option(names = "--text", description = "the user message to send with the generate")
+  String text;
+  @Option(names = "--job-id", description = "the idempotency key; default: a new UUID")
+  String jobId;
+  @Option(names = "--stream", description = "print the reply as it streams")
+  boolean stream;
+  @Option(names = "--timeout-ms", description = "the job's deadline")
+  Long timeoutMs;
+  @Option(names = "--token-delay-ms", defaultValue = "0", description = "builtin model's delay per word (new assistants)")
+  int tokenDelayMs;
+  @Option(names = "--count", defaultValue = "1", description = "how many generates (batch mode when > 1)")
+  int count;
+  @Option(names = "--chats", defaultValue = "10", description = "batch: spread over this many new chats")
+  int chats;
+  @Option(names = "--concurrency", defaultValue = "16", description = "batch: chats worked on at once")
+  int concurrency;
+  @Option(names = "--job-prefix", defaultValue = "job", description = "batch: jobIds are <prefix>-<n>")
+  String jobPrefix;
+  @Option(names = "--out", description = "batch: write one JSON line per job here")
+  Path out;
+  @Option(names = "--request-timeout-ms", defaultValue = "30000", description = "event-bus wait for one answer")
+  long requestTimeoutMs;
+  @Option(names = "--resends", defaultValue = "10", description = "resends of a generate that got no answer")
+  int resends;
+  @Option(names = "--give-up-after-ms", defaultValue = "180000", description = "batch: stop resending after this")
+  long giveUpAfterMs;
+
+  private final PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+
+  @Override
+  public Integer call() {
+    Vertx vertx;
+    try {
+      JsonObject config = loadConfig();
+      ClusterSettings cluster = ClusterSettings.fromJson(config.getJsonObject("cluster", new JsonObject()));
+      VertxOptions options = new VertxOptions();
+      options.getEventBusOptions().setHost(cluster.host()).setClusterPublicHost(cluster.host()).setPort(0);
+      // The main thread, not an event loop: waiting here blocks no one.
+      vertx = Vertx.builder().with(options).withClusterManager(HazelcastSetup.clusterManager(cluster, true))
+          .buildClustered().await();
+    } catch (Exception e) {
+      System.err.println("chat-worker submit: cannot join the cluster: " + e.getMessage());
+      return ExitCodes.SETUP;
+    }
+    try {
+      SubmitClient client = new SubmitClient(vertx, requestTimeoutMs, resends);
+      return count > 1 ? batch(vertx, client) : single(client);
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private JsonObject loadConfig() throws Exception {
+    Vertx bootstrap = Vertx.vertx();
+    try {
+      return ConfigLoader.load(bootstrap, ConfigLoader.chooseFile(confFile)).await();
+    } finally {
+      bootstrap.close();
+    }
+  }
+
+  private int single(SubmitClient client) {
+    if (text == null) {
+      System.err.println("chat-worker submit: --text is required");
+      return ExitCodes.USAGE;
+    }
+    try {
+      String chat = chatId != null ? chatId : newChat(client).await();
+      JsonObject request = new JsonObject().put("chatId", chat).put("text", text);
+      if (jobId != null) {
+        request.put("jobId", jobId);
+      }
+      if (timeoutMs != null) {
+        request.put("timeoutMs", timeoutMs);
+      }
+      SubmitClient.Outcome outcome = client.generate(request, stream ? stdout::print : null).await();
+      if (stream) {
+        stdout.println();
+      }
+      if (outcome.noAnswer()) {
+        System.err.println("no answer after " + outcome.resends() + " resends of job " + request.getString("jobId"));
+        return ExitCodes.NO_ANSWER;
+      }
+      if (outcome.failure() != null) {
+        System.err.println(outcome.failure().toJson().encode());
+        return ExitCodes.of(outcome.failure().code());
+      }
+      stdout.println(outcome.reply().encode());
+      return ExitCodes.OK;
+    } catch (ApiException e) {
+      System.err.println(e.toJson().encode());
+      return ExitCodes.of(e.code());
+    } catch (Exception e) {
+      System.err.println("chat-worker submit: " + e.getMessage());
+      return ExitCodes.NO_ANSWER;
+    }
+  }
+
+  private Future<String> newChat(SubmitClient client) {
+    return client.request(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "submit")
+            .put("model", new JsonObject().put("options", new JsonObject().put("tokenDelayMs", tokenDelayMs))))
+        .compose(assistant -> client.request(Addresses.CHATS_CREATE,
+            new JsonObject().put("assistantId", assistant.getString("id"))))
+        .map(chat -> chat.getString("id"));
+  }
+
+  /** Jobs per chat run one after another; {@code concurrency} chats at once. */
+  private int batch(Vertx vertx, SubmitClient client) {
+    long started = System.nanoTime();
+    List<String> chatIds = new ArrayList<>();
+    for (int i = 0; i < chats; i++) {
+      chatIds.add(newChat(client).await());
+    }
+    Map<ErrorCode, Integer> gaveUp = new EnumMap<>(ErrorCode.class);
+    AtomicInteger succeeded = new AtomicInteger();
+    AtomicInteger noAnswer = new AtomicInteger();
+    AtomicInteger resent = new AtomicInteger();
+    List<JsonObject> lines = new ArrayList<>();
+    AtomicInteger nextChat = new AtomicInteger();
+    long giveUpAt = System.nanoTime() + giveUpAfterMs * 1_000_000;
+    RetryPolicy backoff = RetryPolicy.exponentialDelayWithJitter(50, 2_000);
+    Promise<Void> done = Promise.promise();
+    AtomicInteger runningChats = new AtomicInteger(Math.min(concurrency, chats));
+    Runnable[] nextChatWork = new Runnable[1];
+    nextChatWork[0] = () -> {
+      int c = nextChat.getAndIncrement();
+      if (c >= chats) {
+        if (runningChats.decrementAndGet() == 0) {
+          done.complete();
+        }
+        return;
+      }
+      List<Integer> jobs = new ArrayList<>();
+      for (int n = c; n < count; n += chats) {
+        jobs.add(n);
+      }
+      runJobs(vertx, client, chatIds.get(c), jobs, 0, 0, giveUpAt, backoff, succeeded, noAnswer, resent, gaveUp,
+          lines, nextChatWork[0]);
+    };
+    vertx.runOnContext(v -> {
+      for (int i = 0; i < Math.min(concurrency, chats); i++) {
+        nextChatWork[0].run();
+      }
+    });
+    done.future().await();
+    JsonObject failedByCode = new JsonObject();
+    gaveUp.forEach((code, n) -> failedByCode.put(code.name(), n));
+    JsonObject summary = new JsonObject().put("jobs", count).put("chats", chats).put("succeeded", succeeded.get())
+        .put("noAnswer", noAnswer.get()).put("resent", resent.get()).put("failedByCode", failedByCode)
+        .put("durationMs", (System.nanoTime() - started) / 1_000_000);
+    if (out != null) {
+      try {
+        Files.write(out, lines.stream().map(JsonObject::encode).toList(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        System.err.println("chat-worker submit: cannot write " + out + ": " + e.getMessage());
+      }
+    }
+    stdout.println(summary.encode());
+    return succeeded.get() == count ? ExitCodes.OK : 1;
+  }
+
+  private void runJobs(Vertx vertx, SubmitClient client, String chat, List<Integer> jobs, int index, int tries,
+      long giveUpAt, RetryPolicy backoff, AtomicInteger succeeded, AtomicInteger noAnswer, AtomicInteger resent,
+      Map<ErrorCode, Integer> gaveUp, List<JsonObject> lines, Runnable whenDone) {
+    if (index == jobs.size()) {
+      whenDone.run();
+      return;
+    }
+    String id = jobPrefix + "-" + jobs.get(index);
+    JsonObject request = new JsonObject().put("chatId", chat).put("jobId", id).put("text", "message " + id);
+    if (timeoutMs != null) {
+      request.put("timeoutMs", timeoutMs);
+    }
+    client.generate(request, null).onComplete(ar -> {
+      SubmitClient.Outcome outcome = ar.result();
+      resent.addAndGet(outcome.resends());
+      boolean again = (outcome.noAnswer() || outcome.failure() != null && TRANSIENT.contains(outcome.failure().code()))
+          && System.nanoTime() - giveUpAt < 0;
+      if (again) {
+        resent.incrementAndGet();
+        vertx.setTimer(Math.max(1, backoff.delay(null, Math.min(tries + 1, 16))), t -> runJobs(vertx, client, chat,
+            jobs, index, tries + 1, giveUpAt, backoff, succeeded, noAnswer, resent, gaveUp, lines, whenDone));
+        return;
+      }
+      JsonObject line = new JsonObject().put("jobId", id).put("chatId", chat);
+      if (outcome.reply() != null) {
+        succeeded.incrementAndGet();
+        line.put("status", "succeeded").put("node", outcome.reply().getString("node"))
+            .put("text", outcome.reply().getJsonObject("message").getString("text"));
+      } else if (outcome.noAnswer()) {
+        noAnswer.incrementAndGet();
+        line.put("status", "noAnswer");
+      } else {
+        synchronized (gaveUp) {
+          gaveUp.merge(outcome.failure().code(), 1, Integer::sum);
+        }
+        line.put("status", "failed").put("error", outcome.failure().toJson());
+      }
+      synchronized (lines) {
+        lines.add(line);
+      }
+      runJobs(vertx, client, chat, jobs, index + 1, 0, giveUpAt, backoff, succeeded, noAnswer, resent, gaveUp, lines,
+          whenDone);
+    });
+  }
+}
