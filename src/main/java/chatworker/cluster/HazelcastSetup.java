@@ -22,6 +22,8 @@ public final class HazelcastSetup {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(settings.heartbeatIntervalSeconds()));
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(settings.maxNoHeartbeatSeconds()));
+    // Members are listed explicitly: no reason to wait 5 s for others to show up before joining.
+    config.setProperty("hazelcast.wait.seconds.before.join", "1");
     config.addListenerConfig(new ListenerConfig(new MembershipLogger()));
     NetworkConfig network = config.getNetworkConfig();
     if (liteMember) {
