@@ -3,6 +3,7 @@ package chatworker.cli;
 import chatworker.cluster.ClusterSettings;
 import chatworker.cluster.HazelcastSetup;
 import chatworker.config.ConfigLoader;
+import chatworker.status.Metrics;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -73,7 +74,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     public VertxBuilder createVertxBuilder(VertxOptions options) {
       String host = config.getJsonObject("cluster", new JsonObject()).getString("host", "127.0.0.1");
       options.getEventBusOptions().setHost(host).setClusterPublicHost(host).setPort(0);
-      return Vertx.builder().with(options).withClusterManager(clusterManager);
+      // Micrometer metrics (Vert.x's, the JVM's, ours) into the Prometheus registry /metrics serves.
+      return Metrics.vertxBuilder(options).withClusterManager(clusterManager);
     }
 
     /**

@@ -12,6 +12,7 @@ import chatworker.model.OpenAiSettings;
 import chatworker.model.Tokenizer;
 import chatworker.redis.RedisSettings;
 import chatworker.redis.ResilientRedis;
+import chatworker.status.Metrics;
 import chatworker.status.StatusVerticle;
 import chatworker.store.AssistantStore;
 import chatworker.store.ChatStore;
@@ -40,6 +41,7 @@ public final class NodeVerticle extends VerticleBase {
   private final Supplier<List<String>> clusterMembers;
   private ResilientRedis redis;
   private OpenAiModel openAi;
+  private Metrics metrics;
   private int httpPort = -1;
 
   public NodeVerticle(JsonObject config, String nodeId, Supplier<List<String>> clusterMembers) {
@@ -59,9 +61,11 @@ public final class NodeVerticle extends VerticleBase {
     openAi = new OpenAiModel(vertx, OpenAiSettings.fromJson(section("models").getJsonObject("openai", new JsonObject())));
     Map<String, ModelProvider> providers = Map.of(BuiltinModel.NAME, new BuiltinModel(vertx), openAi.name(), openAi);
     GenerationPipeline pipeline = new GenerationPipeline(vertx, jobs, providers, generation, nodeId);
+    metrics = Metrics.forVertx(vertx).bindRedis(redis).bindJobs(pipeline.counters())
+        .bindCluster(clusterMembers);
     JsonObject http = section("http");
     StatusVerticle status = new StatusVerticle(http.getString("host", "127.0.0.1"), http.getInteger("port", 8080),
-        nodeId, redis, clusterMembers, () -> pipeline.counters().toJson());
+        nodeId, redis, clusterMembers, () -> pipeline.counters().toJson(), metrics.registry());
     DeploymentOptions instances = new DeploymentOptions().setInstances(generation.instances());
     log.info("Redis at {} ({} connections)", redisSettings.redactedUrl(), redisSettings.connections());
     return vertx.executeBlocking(() -> {
@@ -91,6 +95,11 @@ public final class NodeVerticle extends VerticleBase {
   public Future<?> stop() {
     // The children are undeployed before this runs: no job is running any more.
     Future<Void> model = openAi == null ? Future.succeededFuture() : openAi.close();
-    return model.compose(v -> redis == null ? Future.succeededFuture() : redis.close());
+    return model.compose(v -> redis == null ? Future.succeededFuture() : redis.close())
+        .andThen(done -> {
+          if (metrics != null) {
+            metrics.close();
+          }
+        });
   }
 }

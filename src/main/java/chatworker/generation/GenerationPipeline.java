@@ -41,9 +41,10 @@ public final class GenerationPipeline {
     if (draining) {
       return Future.failedFuture(new ApiException(ErrorCode.OVERLOADED, "this node is shutting down"));
     }
+    long started = System.nanoTime();
     if (counters.inFlight.incrementAndGet() > settings.maxInFlight()) {
       counters.inFlight.decrementAndGet();
-      counters.failed(ErrorCode.OVERLOADED);
+      counters.failed(ErrorCode.OVERLOADED, System.nanoTime() - started);
       return Future.failedFuture(new ApiException(ErrorCode.OVERLOADED,
           "this node runs " + settings.maxInFlight() + " jobs already"));
     }
@@ -52,10 +53,11 @@ public final class GenerationPipeline {
     return job.run().andThen(done -> {
       running.remove(request.jobId(), job);
       counters.inFlight.decrementAndGet();
+      long duration = System.nanoTime() - started;
       if (done.succeeded()) {
-        counters.succeeded();
+        counters.succeeded(duration);
       } else {
-        counters.failed(ApiFailures.toApi(done.cause()).code());
+        counters.failed(ApiFailures.toApi(done.cause()).code(), duration);
       }
     });
   }

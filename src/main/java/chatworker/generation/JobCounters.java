@@ -10,9 +10,19 @@ import java.util.concurrent.atomic.LongAdder;
 /** Jobs of this node by outcome, for /status and metrics. Thread-safe. */
 public final class JobCounters {
 
+  /** Hears of every finished job, e.g. to time it for metrics. */
+  @FunctionalInterface
+  public interface Listener {
+    /** {@code code} is null when the job succeeded. */
+    void finished(ErrorCode code, long durationNanos);
+  }
+
+  private static final Listener NONE = (code, durationNanos) -> { };
+
   final AtomicInteger inFlight = new AtomicInteger();
   private final LongAdder succeeded = new LongAdder();
   private final Map<ErrorCode, LongAdder> failedByCode = new EnumMap<>(ErrorCode.class);
+  private volatile Listener listener = NONE;
 
   JobCounters() {
     for (ErrorCode code : ErrorCode.values()) {
@@ -20,12 +30,19 @@ public final class JobCounters {
     }
   }
 
-  void succeeded() {
+  void succeeded(long durationNanos) {
     succeeded.increment();
+    listener.finished(null, durationNanos);
   }
 
-  void failed(ErrorCode code) {
+  void failed(ErrorCode code, long durationNanos) {
     failedByCode.get(code).increment();
+    listener.finished(code, durationNanos);
+  }
+
+  /** Replaces the listener (one at a time); null removes it. */
+  public void listen(Listener newListener) {
+    listener = newListener == null ? NONE : newListener;
   }
 
   public int inFlight() {

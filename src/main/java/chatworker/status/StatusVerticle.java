@@ -2,19 +2,23 @@ package chatworker.status;
 
 import chatworker.redis.RedisHealth;
 import chatworker.redis.ResilientRedis;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The node's HTTP face: {@code /health/live}, {@code /health/ready} and {@code /status}. Holds nothing
- * secret: the Redis URL never appears, only the layer's state.
+ * The node's HTTP face: {@code GET /health/live}, {@code /health/ready}, {@code /status} and
+ * {@code /metrics} (Prometheus text, see {@link Metrics}); other paths 404, other methods 405. Holds
+ * nothing secret: the Redis URL never appears, only the layer's state.
  */
 public final class StatusVerticle extends VerticleBase {
 
@@ -24,19 +28,22 @@ public final class StatusVerticle extends VerticleBase {
   private final ResilientRedis redis;
   private final Supplier<List<String>> clusterMembers;
   private final Supplier<JsonObject> jobs;
+  private final PrometheusMeterRegistry registry;
   private HttpServer server;
 
   /**
-   * @param jobs the node's job counters as {@code {inFlight, succeeded, failed, cancelled, …}}
+   * @param jobs     the node's job counters as {@code {inFlight, succeeded, failed, cancelled, …}}
+   * @param registry what {@code /metrics} serves ({@link Metrics#registry()})
    */
   public StatusVerticle(String host, int port, String nodeId, ResilientRedis redis,
-      Supplier<List<String>> clusterMembers, Supplier<JsonObject> jobs) {
+      Supplier<List<String>> clusterMembers, Supplier<JsonObject> jobs, PrometheusMeterRegistry registry) {
     this.host = host;
     this.port = port;
     this.nodeId = nodeId;
     this.redis = redis;
     this.clusterMembers = clusterMembers;
     this.jobs = jobs;
+    this.registry = registry;
   }
 
   @Override
@@ -45,7 +52,12 @@ public final class StatusVerticle extends VerticleBase {
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
     router.get("/status").handler(this::status);
-    return vertx.createHttpServer().requestHandler(router).listen(port, host)
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    // HTTP/1.1 only: Vert.x 5.0.7's cleartext upgrade to HTTP/2 (h2c) garbles or stalls about one
+    // response in ten above ~16 KB (seen with the JDK HttpClient, which asks for it by default), and
+    // a scrape is ~40 KB. Scrapers and curl speak HTTP/1.1 anyway.
+    HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
+    return vertx.createHttpServer(options).requestHandler(router).listen(port, host)
         .onSuccess(s -> server = s);
   }
 

@@ -28,7 +28,8 @@ class StatusVerticleTest {
   private static final String PASSWORD = "status-Secret-42";
 
   @RegisterExtension
-  RedisExtension redisServer = new RedisExtension(RedisServer.Options.defaults().withAclUser("node", PASSWORD));
+  RedisExtension redisServer =
+      new RedisExtension(RedisServer.Options.defaults().withAclUser("node", PASSWORD));
 
   private final HttpClient http = HttpClient.newHttpClient();
   private Vertx vertx;
@@ -43,8 +44,9 @@ class StatusVerticleTest {
         .put("commandTimeoutMs", 300).put("readIdleTimeoutMs", 1_000)
         .put("breaker", new JsonObject().put("resetTimeoutMs", 200))
         .put("reconnect", new JsonObject().put("maxDelayMs", 200))));
+    Metrics metrics = Metrics.forVertx(vertx).bindRedis(redis);
     StatusVerticle status = new StatusVerticle("127.0.0.1", 0, "node-1", redis, () -> List.of("node-1"),
-        () -> new JsonObject().put("inFlight", 0));
+        () -> new JsonObject().put("inFlight", 0), metrics.registry());
     await(redis.start().compose(v -> vertx.deployVerticle(status)));
     port = status.actualPort();
   }
@@ -88,14 +90,35 @@ class StatusVerticleTest {
     assertThat(response.body()).doesNotContain(PASSWORD);
   }
 
-  /** Verifies that unknown paths answer 404 and a wrong method 405. */
+  /**
+   * Verifies that /metrics answers Prometheus text with the Redis layer's meters and no password, over
+   * HTTP/1.1 even to a client asking to upgrade to h2c (the JDK client does; Vert.x 5.0.7's upgrade
+   * garbles large responses).
+   */
+  @Test
+  @DisplayName("/metrics serves Prometheus text with the Redis meters, over HTTP/1.1, and no secret")
+  void metricsServePrometheusText() {
+    HttpResponse<String> response = get("/metrics");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+    assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+    PrometheusText metrics = PrometheusText.parse(response.body());
+    assertThat(metrics.value("chatworker_redis_breaker_state", "state", "CLOSED")).isEqualTo(1);
+    assertThat(metrics.value("chatworker_redis_connections_up")).isEqualTo(4);
+    assertThat(response.body()).doesNotContain(PASSWORD);
+  }
+
+  /** Verifies that unknown paths answer 404 and a wrong method 405, on /status and /metrics alike. */
   @Test
   @DisplayName("Unknown paths 404, wrong methods 405")
   void unknownPathsAndMethods() throws Exception {
     assertThat(get("/nope").statusCode()).isEqualTo(404);
-    HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri("/status"))
-        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(post.statusCode()).isEqualTo(405);
+    assertThat(get("/metrics/nope").statusCode()).isEqualTo(404);
+    for (String path : List.of("/status", "/metrics", "/health/ready")) {
+      HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri(path))
+          .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(post.statusCode()).as("POST " + path).isEqualTo(405);
+    }
   }
 
   private HttpResponse<String> get(String path) {

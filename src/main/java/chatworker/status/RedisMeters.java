@@ -1,0 +1,69 @@
+package chatworker.status;
+
+import chatworker.redis.RedisFailure;
+import chatworker.redis.RedisHealth;
+import chatworker.redis.ResilientRedis;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.TimeGauge;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The Redis layer's meters, all read from {@link ResilientRedis#health()} at scrape time: nothing is
+ * counted twice, and the numbers agree with {@code /status}.
+ */
+final class RedisMeters {
+
+  /** The breaker's states, one gauge each (1 for the current one): the Prometheus way for an enum. */
+  static final List<String> BREAKER_STATES = List.of("CLOSED", "OPEN", "HALF_OPEN");
+
+  private RedisMeters() {
+  }
+
+  static List<Meter> register(MeterRegistry registry, ResilientRedis redis) {
+    List<Meter> meters = new ArrayList<>();
+    for (String state : BREAKER_STATES) {
+      meters.add(gauge(registry, redis, "chatworker.redis.breaker.state",
+          "1 for the Redis circuit breaker's current state, 0 for the others",
+          health -> state.equals(health.breaker()) ? 1 : 0, "state", state));
+    }
+    meters.add(gauge(registry, redis, "chatworker.redis.connections", "Redis connections configured",
+        RedisHealth::connections));
+    meters.add(gauge(registry, redis, "chatworker.redis.connections.up", "Redis connections up and usable",
+        RedisHealth::connectionsUp));
+    meters.add(gauge(registry, redis, "chatworker.redis.commands.in.flight",
+        "Redis commands sent and not answered yet, over all connections", RedisHealth::inFlight));
+    meters.add(gauge(registry, redis, "chatworker.redis.commands.max.in.flight",
+        "Bound on Redis commands in flight; beyond it calls fail at once with QUEUE_FULL",
+        RedisHealth::maxInFlight));
+    meters.add(gauge(registry, redis, "chatworker.redis.auth.rejected",
+        "1 while Redis refuses the configured credentials", health -> health.authRejected() ? 1 : 0));
+    meters.add(TimeGauge.builder("chatworker.redis.ping.latency", redis, TimeUnit.MILLISECONDS,
+            r -> pingMs(r.health()))
+        .description("Latency of the last successful health-check PING (NaN before the first)")
+        .strongReference(true).register(registry));
+    meters.add(FunctionCounter.builder("chatworker.redis.reconnects", redis, r -> r.health().reconnects())
+        .description("Redis connections re-established after a loss").register(registry));
+    for (RedisFailure.Kind kind : RedisFailure.Kind.values()) {
+      meters.add(FunctionCounter.builder("chatworker.redis.failures", redis,
+              r -> r.health().failures().getOrDefault(kind.name(), 0L))
+          .description("Failed Redis calls by kind (REDIS.md)").tag("kind", kind.name()).register(registry));
+    }
+    return meters;
+  }
+
+  private static double pingMs(RedisHealth health) {
+    return health.pingMs() < 0 ? Double.NaN : health.pingMs();
+  }
+
+  private static Meter gauge(MeterRegistry registry, ResilientRedis redis, String name, String description,
+      ToDoubleFunction<RedisHealth> value, String... tags) {
+    return Gauge.builder(name, redis, r -> value.applyAsDouble(r.health())).description(description)
+        .tags(tags).strongReference(true).register(registry);
+  }
+}
