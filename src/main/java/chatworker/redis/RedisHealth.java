@@ -15,6 +15,7 @@ import java.util.Map;
  * @param reconnects      connections re-established after a loss
  * @param authRejected    Redis refused the configured credentials on the last attempt
  * @param failures        failed calls by {@link RedisFailure.Kind}
+ * @param breakerChanges  how often the breaker entered each state (CLOSED, OPEN, HALF_OPEN)
  */
 public record RedisHealth(
     String breaker,
@@ -25,7 +26,8 @@ public record RedisHealth(
     double pingMs,
     long reconnects,
     boolean authRejected,
-    Map<String, Long> failures) {
+    Map<String, Long> failures,
+    Map<String, Long> breakerChanges) {
 
   /** Redis answers and the breaker lets calls through. */
   public boolean ready() {
@@ -43,6 +45,7 @@ public record RedisHealth(
         .put("pingMs", pingMs)
         .put("reconnects", reconnects)
         .put("authRejected", authRejected)
-        .put("failures", new JsonObject(Map.copyOf(failures)));
+        .put("failures", new JsonObject(Map.copyOf(failures)))
+        .put("breakerChanges", new JsonObject(Map.copyOf(breakerChanges)));
   }
 }

@@ -52,6 +52,7 @@ public final class ResilientRedis {
   private final List<ConnectionSlot> slots = new ArrayList<>();
   private final AtomicInteger nextSlot = new AtomicInteger();
   private final Map<Kind, LongAdder> failures = new EnumMap<>(Kind.class);
+  private final Map<CircuitBreakerState, LongAdder> breakerChanges = new EnumMap<>(CircuitBreakerState.class);
   private final AtomicLong reconnects = new AtomicLong();
   private final AtomicLong lastPingMicros = new AtomicLong(-1);
   private volatile boolean authRejected;
@@ -74,12 +75,23 @@ public final class ResilientRedis {
         // Counted: Redis unreachable or hung. In HALF_OPEN any failure re-opens: only a reply closes.
         .failurePolicy(result -> result.failed() && (breakerState() == CircuitBreakerState.HALF_OPEN
             || result.cause() instanceof RedisFailure failure && failure.outage()))
-        .openHandler(v -> log.warn("Redis circuit breaker OPEN: calls fail fast for {} ms",
-            settings.breakerResetTimeoutMs()))
-        .halfOpenHandler(v -> log.info("Redis circuit breaker HALF_OPEN: probing"))
-        .closeHandler(v -> log.info("Redis circuit breaker CLOSED"));
+        .openHandler(v -> {
+          breakerChanges.get(CircuitBreakerState.OPEN).increment();
+          log.warn("Redis circuit breaker OPEN: calls fail fast for {} ms", settings.breakerResetTimeoutMs());
+        })
+        .halfOpenHandler(v -> {
+          breakerChanges.get(CircuitBreakerState.HALF_OPEN).increment();
+          log.info("Redis circuit breaker HALF_OPEN: probing");
+        })
+        .closeHandler(v -> {
+          breakerChanges.get(CircuitBreakerState.CLOSED).increment();
+          log.info("Redis circuit breaker CLOSED");
+        });
     for (Kind kind : Kind.values()) {
       failures.put(kind, new LongAdder());
+    }
+    for (CircuitBreakerState state : CircuitBreakerState.values()) {
+      breakerChanges.put(state, new LongAdder());
     }
     ConnectionSlot.Listener listener = new ConnectionSlot.Listener() {
       @Override
@@ -114,6 +126,7 @@ public final class ResilientRedis {
     int connections = settings.connections();
     RedisOptions options = new RedisOptions()
         .setConnectionString(settings.url())
+        .setPoolName("chatworker-redis") // a stable metrics label instead of a random id per start
         // Room for connect attempts abandoned at their deadline, which hold a socket until it idles out.
         .setMaxPoolSize(connections * 2)
         .setMaxPoolWaiting(connections * 2)
@@ -378,10 +391,12 @@ public final class ResilientRedis {
     }
     Map<String, Long> counts = new LinkedHashMap<>();
     failures.forEach((kind, count) -> counts.put(kind.name(), count.sum()));
+    Map<String, Long> changes = new LinkedHashMap<>();
+    breakerChanges.forEach((state, count) -> changes.put(state.name(), count.sum()));
     long ping = lastPingMicros.get();
     return new RedisHealth(breaker.state().name(), up, slots.size(), inFlight,
         slots.size() * settings.maxInFlightPerConnection(), ping < 0 ? -1 : ping / 1000.0,
-        reconnects.get(), authRejected, counts);
+        reconnects.get(), authRejected, counts, changes);
   }
 
   /**

@@ -32,6 +32,11 @@ final class RedisMeters {
           "1 for the Redis circuit breaker's current state, 0 for the others",
           health -> state.equals(health.breaker()) ? 1 : 0, "state", state));
     }
+    for (String state : BREAKER_STATES) {
+      meters.add(FunctionCounter.builder("chatworker.redis.breaker.changes", redis,
+              r -> r.health().breakerChanges().getOrDefault(state, 0L))
+          .description("Times the Redis circuit breaker entered a state").tag("state", state).register(registry));
+    }
     meters.add(gauge(registry, redis, "chatworker.redis.connections", "Redis connections configured",
         RedisHealth::connections));
     meters.add(gauge(registry, redis, "chatworker.redis.connections.up", "Redis connections up and usable",
