@@ -13,15 +13,22 @@
 --     with the same user message, and writes nothing new but the lease.
 --   * the record expires ARGV[7] seconds after the job's latest start (commit and finish keep that).
 --
+--   * a run that already ended (its job-finish reached Redis first, because its caller gave up while
+--     this start was on its way) takes nothing: ENDED. Otherwise it would hold the lock for no one.
+--
 -- KEYS[1] chat hash   KEYS[2] message list   KEYS[3] chat lock   KEYS[4] job record
+-- KEYS[5] this run's ended marker (written by job-finish)
 -- ARGV[1] jobId   ARGV[2] lock token   ARGV[3] node id   ARGV[4] lease ms   ARGV[5] now (ISO-8601)
 -- ARGV[6] history limit (0..1000, or -1: what the assistant snapshot's memory keeps: zero 1,
 --         naive 1000, message_window its maxMessages)   ARGV[7] job TTL seconds   ARGV[8] chatId
 -- ARGV[9] the user message JSON up to and including '"seq":', or '' for none
--- Reply: {'NOT_FOUND'} | {'ALREADY_SUCCEEDED', reply JSON} | {'RUNNING'} | {'LOCKED'}
+-- Reply: {'ENDED'} | {'NOT_FOUND'} | {'ALREADY_SUCCEEDED', reply JSON} | {'RUNNING'} | {'LOCKED'}
 --      | {'STARTED', assistant JSON, user message JSON or '', history message JSON...}
 local chat, msgs, lock, job = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local token = ARGV[2]
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  return {'ENDED'}
+end
 if redis.call('EXISTS', chat) == 0 then
   return {'NOT_FOUND'}
 end

@@ -106,6 +106,7 @@ final class GenerationJob {
       return; // aborted while starting: clean-up releases what the start took
     }
     switch (started.status()) {
+      case ENDED -> end(new ApiException(ErrorCode.INTERNAL, "job '" + request.jobId() + "' ended before it started"));
       case NOT_FOUND -> end(ApiException.notFound("chat", request.chatId()));
       case ALREADY_SUCCEEDED -> outcome.tryComplete(started.storedResult());
       case RUNNING -> end(new ApiException(ErrorCode.JOB_IN_PROGRESS,

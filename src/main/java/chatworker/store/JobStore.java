@@ -26,6 +26,11 @@ public final class JobStore {
   private static final LuaScript START = LuaScript.load("job-start");
   private static final LuaScript COMMIT = LuaScript.load("job-commit");
   private static final LuaScript FINISH = LuaScript.load("job-finish");
+  /**
+   * How long a finished run's token is remembered. A start still on its way when the run ended lands
+   * within the command timeout (after it the connection is closed); a minute is ample.
+   */
+  static final long ENDED_RUN_TTL_SECONDS = 60;
   private static final LuaScript RENEW = LuaScript.load("lock-renew");
   private static final LuaScript RELEASE = LuaScript.load("lock-release");
   private static final Set<String> END_STATES = Set.of("failed", "cancelled");
@@ -68,7 +73,8 @@ public final class JobStore {
       String userMessage = r.userText() == null ? "" : MessageJson.openField(
           MessageJson.user(UUID.randomUUID().toString(), r.chatId(), r.userText(), r.now(), null), "seq");
       Future<Response> index = redis.send(indexRequest(r).arg("NX"), true, deadline);
-      Future<Response> script = START.run(redis, chatKeys(r.chatId(), r.jobId()),
+      Future<Response> script = START.run(redis, List.of(Keys.chat(r.chatId()), Keys.messages(r.chatId()),
+              Keys.lock(r.chatId()), Keys.job(r.chatId(), r.jobId()), Keys.endedRun(r.chatId(), r.lockToken())),
           List.of(r.jobId(), r.lockToken(), r.nodeId(), Long.toString(r.leaseMs()), r.now(),
               Integer.toString(r.historyLimit()), Long.toString(jobTtlSeconds), r.chatId(), userMessage),
           true, deadline);
@@ -127,8 +133,9 @@ public final class JobStore {
       if (!END_STATES.contains(status)) {
         throw new IllegalArgumentException("status must be failed or cancelled: " + status);
       }
-      return FINISH.run(redis, List.of(Keys.lock(chatId), Keys.job(chatId, jobId)),
-          List.of(token, status, error == null ? "" : error.encode()), true, deadline);
+      return FINISH.run(redis, List.of(Keys.lock(chatId), Keys.job(chatId, jobId), Keys.endedRun(chatId, token)),
+          List.of(token, status, error == null ? "" : error.encode(), Long.toString(ENDED_RUN_TTL_SECONDS)),
+          true, deadline);
     }).mapEmpty();
   }
 

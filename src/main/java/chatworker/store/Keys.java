@@ -44,6 +44,14 @@ public final class Keys {
     return chat(chatId) + ":job:" + checked(jobId);
   }
 
+  /**
+   * Marks a run (its lock token) as ended: a start of that run that reaches Redis after its finish
+   * (the caller gave up first) takes nothing.
+   */
+  public static String endedRun(String chatId, String lockToken) {
+    return chat(chatId) + ":ended:" + checked(lockToken);
+  }
+
   /** The index from a bare job id to its chat. */
   public static String jobIndex(String jobId) {
     return "cw:job:{" + checked(jobId) + "}";

@@ -20,6 +20,8 @@ public record StartOutcome(Status status, JsonObject assistant, List<JsonObject>
 
   /** The outcomes of a start. */
   public enum Status {
+    /** This run had already ended (its finish reached Redis first): nothing was taken or written. */
+    ENDED,
     /** The chat is locked for this run; the job record says running. */
     STARTED,
     /** There is no such chat; nothing was written to any chat. */

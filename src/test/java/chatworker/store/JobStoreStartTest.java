@@ -103,6 +103,28 @@ class JobStoreStartTest {
     assertThat(await(store.jobs.getJob("job-g", deadline()))).isNull();
   }
 
+  /**
+   * Verifies that a run whose finish reached Redis before its start (the caller gave up while the
+   * start was on its way) takes nothing when the start lands: ENDED, no lock, no record, no message.
+   */
+  @Test
+  @DisplayName("A start that lands after its run's finish takes nothing")
+  void startAfterItsOwnFinishTakesNothing() {
+    String chatId = store.newChat();
+    String token = token();
+    await(store.jobs.finish(chatId, "job-late", token, "failed",
+        new JsonObject().put("code", "TIMEOUT"), deadline()));
+
+    StartOutcome outcome = await(store.jobs.start(start(chatId, "job-late", token, "too late"), deadline()));
+
+    assertThat(outcome.status()).isEqualTo(Status.ENDED);
+    assertThat(redisServer.server().command("EXISTS", Keys.lock(chatId), Keys.job(chatId, "job-late")))
+        .isEqualTo("0");
+    assertThat(messageCount(chatId)).isZero();
+    StartOutcome fresh = await(store.jobs.start(start(chatId, "job-late", token(), "a new run"), deadline()));
+    assertThat(fresh.status()).isEqualTo(Status.STARTED);
+  }
+
   /** Verifies that while another job holds the chat, start answers LOCKED and writes nothing. */
   @Test
   @DisplayName("Start while another job holds the chat is LOCKED")
