@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The chaos run: the seed scenario at scale under a schedule of faults (docs/RELIABILITY.md).
+#   scripts/chaos.sh [--nodes 3] [--users 200] [--duration 120]
+#                    [--faults all|restart,kill-clients,blackhole,slow,node-kill,oom] [--short]
+# --short is the CI profile: about a minute, 30 users, each fault once, shorter fault windows.
+# Builds the test classes when stale, runs chatworker.chaos.ChaosRun (which starts redis-server with
+# AOF fsync always behind a fault proxy, the nodes as processes, and the load client), prints one JSON
+# line per fault and a summary line on stdout, writes target/chaos/report.html and, when Chromium is
+# there, target/chaos/report.png. Exits 0 only when lost, cross-talk, duplicates,
+# acknowledged-but-missing and leaked locks are all zero.
+# CHAOS_JAVA_OPTS adds JVM flags to the load client; CHAOS_NO_PNG=1 skips the screenshot (CI).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+OUT=target/chaos
+CLASSPATH_FILE=target/chaos-classpath.txt
+RUN_CLASS=target/test-classes/chatworker/chaos/ChaosRun.class
+
+FIXTURE_CLASS=target/test-classes/chatworker/testing/RedisServer.class
+build() {
+  log "building test classes ..."
+  mvn -q -B -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE" >&2
+}
+if [[ ! -f "$RUN_CLASS" || ! -f "$FIXTURE_CLASS" || ! -f "$CLASSPATH_FILE" ]] \
+  || [[ -n "$(find src pom.xml -newer "$RUN_CLASS" -type f -print -quit)" ]] \
+  || [[ pom.xml -nt "$CLASSPATH_FILE" ]]; then
+  build
+fi
+
+# The system's redis-server, else the one inside embedded-redis (the fixture finds the same one).
+if ! command -v redis-server >/dev/null 2>&1 && [[ -z "${CHATWORKER_TEST_REDIS:-}" ]]; then
+  CHATWORKER_TEST_REDIS="$(redis_server_binary)"
+  export CHATWORKER_TEST_REDIS
+fi
+
+# Run from a private copy of the classes: another build in this tree may rewrite target/ meanwhile.
+SNAPSHOT="$(mktemp -d "${TMPDIR:-/tmp}/chaos.XXXXXX")"
+trap 'rm -rf "$SNAPSHOT"' EXIT
+snapshot() {
+  rm -rf "$SNAPSHOT/classes" "$SNAPSHOT/test-classes"
+  cp -r target/classes "$SNAPSHOT/classes"
+  cp -r target/test-classes "$SNAPSHOT/test-classes"
+  [[ -f "$SNAPSHOT/test-classes/chatworker/chaos/ChaosRun.class" \
+    && -f "$SNAPSHOT/test-classes/chatworker/testing/RedisServer.class" \
+    && -f "$SNAPSHOT/classes/chatworker/cli/Main.class" ]]
+}
+# Another build may be rewriting target/ right now: build once more when the copy is incomplete.
+snapshot || { build && snapshot; } || { log "target/ is incomplete even after a build"; exit 3; }
+mkdir -p "$OUT"
+rm -f "$OUT"/node-*.log "$OUT/report.html" "$OUT/report.png" "$OUT/summary.json"
+
+status=0
+# shellcheck disable=SC2086 # CHAOS_JAVA_OPTS is a list of flags
+java "${HAZELCAST_JVM_FLAGS[@]}" ${CHAOS_JAVA_OPTS:-} -Xms256m -Xmx1g \
+  -cp "$SNAPSHOT/classes:$SNAPSHOT/test-classes:$(cat "$CLASSPATH_FILE")" \
+  chatworker.chaos.ChaosRun --out "$OUT" "$@" || status=$?
+
+# A PNG of the report's main charts, for the README: headless Chromium, installed when missing and root.
+if [[ -f "$OUT/report.html" && -z "${CHAOS_NO_PNG:-}" ]]; then
+  browser="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
+  if [[ -z "$browser" && "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    log "installing chromium for the report screenshot ..."
+    apt-get install -y -q chromium >&2 || true
+    browser="$(command -v chromium || true)"
+  fi
+  if [[ -n "$browser" ]]; then
+    profile="$(mktemp -d "${TMPDIR:-/tmp}/chaos-chromium.XXXXXX")"
+    "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
+      --user-data-dir="$profile" --screenshot="$PWD/$OUT/report.png" --window-size=1200,800 \
+      "file://$PWD/$OUT/report.html" >/dev/null 2>&1 || log "chromium failed: no report.png"
+    rm -rf "$profile"
+    [[ -f "$OUT/report.png" ]] && log "screenshot: $OUT/report.png"
+  else
+    log "no chromium: skipping $OUT/report.png"
+  fi
+fi
+exit "$status"

@@ -1,0 +1,161 @@
+package chatworker.chaos;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The chat-worker nodes as real processes ({@code java … chatworker.cli.Main --conf FILE}) on loopback,
+ * on this JVM's class path, each logging to {@code out/node-N.log}. A node can be killed with SIGKILL
+ * and started again on the same ports.
+ */
+final class NodeFleet implements AutoCloseable {
+
+  static final List<String> HAZELCAST_FLAGS = List.of("--add-modules", "java.se",
+      "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+      "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
+
+  final String clusterName;
+  final List<Integer> clusterPorts = new ArrayList<>();
+  private final Path outDir;
+  private final Path confFile;
+  private final String redisUrl;
+  private final Process[] processes;
+  private final int[] starts;
+
+  NodeFleet(int nodes, String redisUrl, Path outDir, JsonObject config) throws IOException {
+    this.clusterName = "chaos-" + Long.toHexString(System.nanoTime());
+    this.redisUrl = redisUrl;
+    this.outDir = outDir;
+    this.processes = new Process[nodes];
+    this.starts = new int[nodes];
+    for (int i = 0; i < nodes; i++) {
+      clusterPorts.add(freePort());
+    }
+    confFile = outDir.resolve("node-conf.json");
+    Files.writeString(confFile, config.encodePrettily());
+  }
+
+  String members() {
+    return String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+  }
+
+  int size() {
+    return processes.length;
+  }
+
+  /** Starts every node and waits until each logged its ready line. */
+  void startAll(long timeoutMs) {
+    for (int i = 0; i < processes.length; i++) {
+      launch(i);
+    }
+    for (int i = 0; i < processes.length; i++) {
+      awaitReady(i, timeoutMs);
+    }
+  }
+
+  void launch(int node) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(HAZELCAST_FLAGS);
+    command.addAll(List.of("-Xms256m", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        "chatworker.cli.Main", "--conf", confFile.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("CHATWORKER_REDIS_URL", redisUrl);
+    builder.environment().put("CHATWORKER_HTTP_PORT", "0");
+    builder.environment().put("CHATWORKER_CLUSTER_NAME", clusterName);
+    builder.environment().put("CHATWORKER_CLUSTER_HOST", "127.0.0.1");
+    builder.environment().put("CHATWORKER_CLUSTER_PORT", String.valueOf(clusterPorts.get(node)));
+    builder.environment().put("CHATWORKER_CLUSTER_MEMBERS", members());
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log(node).toFile()));
+    try {
+      Files.writeString(log(node), "=== start " + (++starts[node]) + "\n", StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+      processes[node] = builder.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits (blocking: call it from a plain thread) until node's current start logged "ready". */
+  void awaitReady(int node, long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    String marker = "=== start " + starts[node];
+    while (System.currentTimeMillis() < deadline) {
+      try {
+        String text = Files.readString(log(node));
+        int from = text.lastIndexOf(marker);
+        if (from >= 0 && text.indexOf(" ready http=", from) >= 0) {
+          return;
+        }
+      } catch (IOException ignored) {
+        // not written yet
+      }
+      if (!processes[node].isAlive()) {
+        throw new IllegalStateException(
+            "node " + node + " exited with " + processes[node].exitValue() + "; see " + log(node));
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException("node " + node + " not ready in " + timeoutMs + " ms; see " + log(node));
+  }
+
+  /** SIGKILL, and waits for the process to be gone. */
+  void kill(int node) {
+    processes[node].destroyForcibly();
+    try {
+      processes[node].waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  Path log(int node) {
+    return outDir.resolve("node-" + node + ".log");
+  }
+
+  /** SIGTERM to every node (graceful stop), then SIGKILL to any still running after 15 s. */
+  @Override
+  public void close() {
+    for (Process p : processes) {
+      if (p != null && p.isAlive()) {
+        p.destroy();
+      }
+    }
+    for (Process p : processes) {
+      try {
+        if (p != null && !p.waitFor(15, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

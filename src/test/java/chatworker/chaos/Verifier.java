@@ -1,0 +1,240 @@
+package chatworker.chaos;
+
+import chatworker.api.Addresses;
+import chatworker.cli.SubmitClient;
+import chatworker.model.BuiltinModel;
+import chatworker.testing.RedisServer;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The end of a run, once the faults are over: resends every generate that never got an answer (same
+ * jobId), reads every chat back and compares it with what the client was told, and looks at Redis
+ * for locks left behind and connections held. Runs on a plain thread and waits on futures.
+ */
+final class Verifier {
+
+  private final SubmitClient client;
+  private final Ledger ledger;
+  private final List<String> examples = new ArrayList<>();
+  int resent;
+  int recovered;
+  int lost;
+  int duplicates;
+  int ackedButMissing;
+  int unreadableChats;
+
+  Verifier(SubmitClient client, Ledger ledger) {
+    this.client = client;
+    this.ledger = ledger;
+  }
+
+  List<String> examples() {
+    return examples;
+  }
+
+  /** Resends the unanswered generates, all at once; what still gets no answer is lost. */
+  void resendUnanswered() {
+    List<Future<Void>> all = new ArrayList<>();
+    for (Map.Entry<String, JsonObject> e : ledger.unanswered.entrySet()) {
+      resent++;
+      JsonObject body = e.getValue();
+      all.add(client.generate(body, null).<Void>map(outcome -> {
+        if (outcome.noAnswer()) {
+          synchronized (this) {
+            lost++;
+          }
+          example("lost: job " + e.getKey() + " " + body.encode());
+        } else {
+          synchronized (this) {
+            recovered++;
+          }
+          if (outcome.reply() != null) {
+            Ledger.ChatRecord chat = ledger.chat(body.getString("chatId"));
+            JsonObject message = outcome.reply().getJsonObject("message", new JsonObject());
+            chat.ackedMessageIds.add(message.getString("id"));
+            if (body.containsKey("text")) {
+              chat.ackedUserTexts.add(body.getString("text"));
+            }
+          }
+        }
+        return null;
+      }));
+    }
+    await(Future.join(all));
+  }
+
+  /**
+   * Jobs the client saw end with TIMEOUT or CANCELLED, away from any fault (answered more than 1 s before
+   * a fault started or 5 s after it healed), whose record still says running: the run's clean-up did not
+   * reach its lock, so the chat stayed locked (CHAT_LOCKED to everyone) until the lease expired.
+   */
+  int staleRunningRecords(List<JsonObject> faults) {
+    List<Map.Entry<String, Long>> quiet = ledger.endedJobs.entrySet().stream().filter(e -> faults.stream()
+        .noneMatch(f -> e.getValue() > f.getLong("startMs") - 1_000
+            && e.getValue() < Math.max(f.getLong("healMs"), f.getLong("nodeReadyMs", 0L)) + 5_000)).toList();
+    int[] stale = {0};
+    for (int from = 0; from < quiet.size(); from += 64) {
+      List<Future<Void>> batch = new ArrayList<>();
+      for (Map.Entry<String, Long> e : quiet.subList(from, Math.min(quiet.size(), from + 64))) {
+        JsonObject get = new JsonObject().put("jobId", e.getKey());
+        batch.add(client.request(Addresses.JOBS_GET, get).<Void>map(job -> {
+          if ("running".equals(job.getString("status"))) {
+            synchronized (this) {
+              stale[0]++;
+            }
+            example("job " + e.getKey() + " answered at " + e.getValue() + " ms ("
+                + ledger.jobNotes.get(e.getKey()) + ") is still 'running' on node " + job.getString("node"));
+          }
+          return null;
+        }).recover(err -> Future.<Void>succeededFuture()));
+      }
+      await(Future.join(batch));
+    }
+    return stale[0];
+  }
+
+  /** Reads every chat (pages of 1000) and counts duplicates, missing acknowledged messages, cross-talk. */
+  void checkChats() {
+    List<Ledger.ChatRecord> chats = new ArrayList<>(ledger.chats.values());
+    for (int from = 0; from < chats.size(); from += 64) {
+      List<Future<Void>> batch = new ArrayList<>();
+      for (Ledger.ChatRecord chat : chats.subList(from, Math.min(chats.size(), from + 64))) {
+        batch.add(readAll(chat, 0, new JsonArray(), 0).<Void>map(messages -> {
+          check(chat, messages);
+          return null;
+        }).recover(err -> {
+          synchronized (this) {
+            unreadableChats++;
+          }
+          example("chat " + chat.chatId + " unreadable: " + err);
+          return Future.<Void>succeededFuture();
+        }));
+      }
+      await(Future.join(batch));
+    }
+  }
+
+  private Future<JsonArray> readAll(Ledger.ChatRecord chat, long afterSeq, JsonArray into, int failures) {
+    JsonObject body = new JsonObject().put("chatId", chat.chatId).put("limit", 1000)
+        .put("afterSeq", afterSeq);
+    return client.request(Addresses.MESSAGES_LIST, body).transform(ar -> {
+      if (ar.failed()) {
+        return failures < 5 ? readAll(chat, afterSeq, into, failures + 1) : Future.failedFuture(ar.cause());
+      }
+      JsonArray page = ar.result().getJsonArray("messages");
+      into.addAll(page);
+      if (page.size() < 1000) {
+        return Future.succeededFuture(into);
+      }
+      return readAll(chat, page.getJsonObject(page.size() - 1).getLong("seq"), into, 0);
+    });
+  }
+
+  private void check(Ledger.ChatRecord chat, JsonArray messages) {
+    Map<String, Integer> perJob = new HashMap<>();
+    Set<String> ids = new HashSet<>();
+    Set<String> userTexts = new HashSet<>();
+    Set<String> replies = new HashSet<>();
+    chat.texts.forEach(t -> replies.add(BuiltinModel.replyTo(t)));
+    for (int i = 0; i < messages.size(); i++) {
+      JsonObject m = messages.getJsonObject(i);
+      ids.add(m.getString("id"));
+      if (!chat.chatId.equals(m.getString("chatId"))) {
+        ledger.crossTalk("chat " + chat.chatId + " holds " + m.encode());
+      }
+      if ("assistant".equals(m.getString("role"))) {
+        perJob.merge(String.valueOf(m.getString("jobId")), 1, Integer::sum);
+        if (!replies.contains(m.getString("text"))) {
+          ledger.crossTalk("chat " + chat.chatId + " holds a reply to another chat: " + m.encode());
+        }
+      } else {
+        userTexts.add(m.getString("text"));
+        if (!chat.texts.contains(m.getString("text"))) {
+          ledger.crossTalk("chat " + chat.chatId + " holds a foreign user message: " + m.encode());
+        }
+      }
+    }
+    perJob.forEach((job, n) -> {
+      if (n > 1) {
+        synchronized (this) {
+          duplicates += n - 1;
+        }
+        example("duplicate: chat " + chat.chatId + " has " + n + " assistant messages for job " + job);
+      }
+    });
+    for (String id : chat.ackedMessageIds) {
+      if (!ids.contains(id)) {
+        synchronized (this) {
+            ackedButMissing++;
+          }
+        example("acknowledged but missing: message " + id + " of chat " + chat.chatId);
+      }
+    }
+    for (String text : chat.ackedUserTexts) {
+      if (!userTexts.contains(text)) {
+        synchronized (this) {
+            ackedButMissing++;
+          }
+        example("acknowledged but missing: user text '" + text + "' of chat " + chat.chatId);
+      }
+    }
+  }
+
+  /**
+   * Lock keys left in Redis once every job has answered: {count, keys: [{key, pttlMs, token, job}]}, where
+   * job is the record that holds the token, with what the client saw of that job.
+   */
+  static JsonObject locks(RedisServer redis, Ledger ledger) {
+    String keys = redis.command("KEYS", "cw:chat:*:lock");
+    JsonArray list = new JsonArray();
+    if (keys != null && !keys.isBlank()) {
+      for (String key : keys.split("\n")) {
+        long pttl = Long.parseLong(redis.command("PTTL", key));
+        if (pttl == -2) {
+          continue; // expired since KEYS
+        }
+        JsonObject lock = new JsonObject().put("key", key).put("pttlMs", pttl);
+        String token = redis.command("GET", key);
+        lock.put("token", token);
+        String prefix = key.substring(0, key.length() - ":lock".length());
+        String jobKeys = redis.command("KEYS", prefix + ":job:*");
+        if (jobKeys != null && !jobKeys.isBlank()) {
+          for (String jobKey : jobKeys.split("\n")) {
+            String[] f = redis.command("HMGET", jobKey, "jobId", "status", "token", "node", "createdAt")
+                .split("\n", -1);
+            if (f.length > 2 && f[2].equals(token)) {
+              lock.put("job", new JsonObject().put("jobId", f[0]).put("status", f[1])
+                  .put("node", f.length > 3 ? f[3] : null).put("createdAt", f.length > 4 ? f[4] : null)
+                  .put("client", ledger.jobNotes.get(f[0])));
+            }
+          }
+        }
+        list.add(lock);
+      }
+    }
+    return new JsonObject().put("count", list.size()).put("keys", list);
+  }
+
+  private synchronized void example(String text) {
+    if (examples.size() < 20) {
+      examples.add(text);
+    }
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      throw new IllegalStateException("waiting failed", e);
+    }
+  }
+}
