@@ -18,7 +18,7 @@ log() { printf '%s\n' "$*" >&2; }
 ensure_jar() {
   if [[ ! -f "$JAR" ]] || [[ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
     log "building $JAR ..."
-    (cd "$ROOT" && mvn -q -B -Dstyle.color=never package -DskipTests >&2)
+    (cd "$ROOT" && mvn -q -B -Dstyle.color=never package -Dmaven.test.skip=true >&2)
   fi
 }
 

@@ -12,6 +12,7 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -47,6 +48,11 @@ public final class SubmitClient {
    * when given, and resends it on no answer. Never fails: the outcome says how it ended.
    */
   public Future<Outcome> generate(JsonObject request, Consumer<String> onDelta) {
+    return generate(request, onDelta, System.nanoTime() + TimeUnit.DAYS.toNanos(365));
+  }
+
+  /** Like {@link #generate(JsonObject, Consumer)}, but resends nothing after {@code giveUpAtNanos} (System.nanoTime). */
+  public Future<Outcome> generate(JsonObject request, Consumer<String> onDelta, long giveUpAtNanos) {
     JsonObject body = request.copy();
     if (!body.containsKey("jobId")) {
       body.put("jobId", UUID.randomUUID().toString());
@@ -60,7 +66,7 @@ public final class SubmitClient {
     MessageConsumer<JsonObject> registered = stream;
     Future<Void> ready = registered == null ? Future.succeededFuture() : registered.completion();
     Promise<Outcome> outcome = Promise.promise();
-    ready.onComplete(v -> attempt(body, 0, outcome));
+    ready.onComplete(v -> attempt(body, 0, giveUpAtNanos, outcome));
     return outcome.future().andThen(done -> {
       if (registered != null) {
         registered.unregister();
@@ -68,16 +74,17 @@ public final class SubmitClient {
     });
   }
 
-  private void attempt(JsonObject body, int resends, Promise<Outcome> outcome) {
+  private void attempt(JsonObject body, int resends, long giveUpAtNanos, Promise<Outcome> outcome) {
     request(Addresses.GENERATE, body).onComplete(ar -> {
       if (ar.succeeded()) {
         outcome.complete(new Outcome(ar.result(), null, false, resends));
       } else if (!isNoAnswer(ar.cause())) {
         outcome.complete(new Outcome(null, (ApiException) ar.cause(), false, resends));
-      } else if (resends >= maxResends) {
+      } else if (resends >= maxResends || System.nanoTime() - giveUpAtNanos >= 0) {
         outcome.complete(new Outcome(null, null, true, resends));
       } else {
-        vertx.setTimer(Math.max(1, backoff.delay(ar.cause(), resends + 1)), t -> attempt(body, resends + 1, outcome));
+        vertx.setTimer(Math.max(1, backoff.delay(ar.cause(), resends + 1)),
+            t -> attempt(body, resends + 1, giveUpAtNanos, outcome));
       }
     });
   }

@@ -218,7 +218,17 @@ public final class SubmitCommand implements Callable<Integer> {
     if (timeoutMs != null) {
       request.put("timeoutMs", timeoutMs);
     }
-    client.generate(request, null).onComplete(ar -> {
+    if (tries == 0 && System.nanoTime() - giveUpAt >= 0) {
+      // Past the give-up time: the remaining jobs are not sent at all (counted as no answer).
+      noAnswer.incrementAndGet();
+      synchronized (lines) {
+        lines.add(new JsonObject().put("jobId", id).put("chatId", chat).put("status", "notSent"));
+      }
+      runJobs(vertx, client, chat, jobs, index + 1, 0, giveUpAt, backoff, succeeded, noAnswer, resent, gaveUp, lines,
+          whenDone);
+      return;
+    }
+    client.generate(request, null, giveUpAt).onComplete(ar -> {
       SubmitClient.Outcome outcome = ar.result();
       resent.addAndGet(outcome.resends());
       boolean again = (outcome.noAnswer() || outcome.failure() != null && TRANSIENT.contains(outcome.failure().code()))

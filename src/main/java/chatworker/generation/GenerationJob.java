@@ -55,6 +55,8 @@ final class GenerationJob {
   private long deadlineTimer = -1;
   private long renewTimer = -1;
   private long streamSeq;
+  /** Written when the last chunk so far was handed to the event bus; the reply waits for it. */
+  private Future<Void> lastChunk = Future.succeededFuture();
 
   GenerationJob(Vertx vertx, JobStore jobs, Map<String, ModelProvider> providers, GenerationSettings settings,
       String nodeId, GenerateRequest request) {
@@ -141,7 +143,9 @@ final class GenerationJob {
 
   private void stream(String delta) {
     if (request.stream() && !outcome.future().isComplete()) {
-      vertx.eventBus().send(request.streamAddress(), new JsonObject()
+      // sender(...).write: unlike send, it says when the chunk was handed to the connection. Over a
+      // cluster the first chunk waits for a lookup of the stream address; the reply does not.
+      lastChunk = vertx.eventBus().<JsonObject>sender(request.streamAddress()).write(new JsonObject()
           .put("jobId", request.jobId()).put("seq", streamSeq++).put("delta", delta));
     }
   }
@@ -164,8 +168,10 @@ final class GenerationJob {
             .put("completionTokens", reply.completionTokens()))
         .put("node", nodeId)
         .put("durationMs", (System.nanoTime() - startedNanos) / 1_000_000);
-    jobs.commit(new CommitRequest(request.chatId(), request.jobId(), lockToken, UUID.randomUUID().toString(),
-            reply.text(), Instant.now().toString(), replyWithoutMessage), deadline)
+    // Chunks first: once the last one is on the connection to the client, the reply queues behind it.
+    lastChunk.transform(written -> Future.<Void>succeededFuture())
+        .compose(v -> jobs.commit(new CommitRequest(request.chatId(), request.jobId(), lockToken,
+            UUID.randomUUID().toString(), reply.text(), Instant.now().toString(), replyWithoutMessage), deadline))
         .onComplete(committed -> {
           if (committed.failed()) {
             end(committed.cause());
