@@ -1,0 +1,110 @@
+package chatworker.cluster;
+
+import chatworker.api.ApiException;
+import chatworker.cli.NodeVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A clustered Vert.x in this JVM, built the way the node and {@code submit} build theirs: a node
+ * member that runs a {@link NodeVerticle}, or a lite member that only sends requests.
+ */
+final class ClusterMember implements AutoCloseable {
+
+  static final long REQUEST_TIMEOUT_MS = 30_000;
+
+  private final Vertx vertx;
+  private final HazelcastClusterManager manager;
+
+  private ClusterMember(Vertx vertx, HazelcastClusterManager manager) {
+    this.vertx = vertx;
+    this.manager = manager;
+  }
+
+  /** Joins (or forms) the cluster; the event bus on 127.0.0.1, any free port. */
+  static Future<ClusterMember> start(ClusterSettings settings, boolean liteMember) {
+    HazelcastClusterManager manager = HazelcastSetup.clusterManager(settings, liteMember);
+    VertxOptions options = new VertxOptions();
+    options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0);
+    return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+        .map(vertx -> new ClusterMember(vertx, manager));
+  }
+
+  /** Member settings on loopback: a 1 s heartbeat, dead after 5 s of silence, as conf/ ships. */
+  static ClusterSettings settings(String clusterName, int port, List<Integer> memberPorts) {
+    return new ClusterSettings(clusterName, "127.0.0.1", port,
+        memberPorts.stream().map(p -> "127.0.0.1:" + p).toList(), 1, 5);
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  String nodeId() {
+    return manager.getNodeId();
+  }
+
+  /** The Vert.x node ids of every member this one sees (itself included). */
+  List<String> members() {
+    return manager.getNodes();
+  }
+
+  /** Deploys a whole node (API, generation, status) with {@code config}; completes once it takes jobs. */
+  Future<String> deployNode(JsonObject config) {
+    return vertx.deployVerticle(new NodeVerticle(config, nodeId(), manager::getNodes));
+  }
+
+  /**
+   * A contract request over the cluster. A node's failure comes back as its {@link ApiException};
+   * no answer at all (timeout, no handlers) as the event bus's {@link ReplyException}.
+   */
+  Future<JsonObject> request(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MS))
+        .map(reply -> reply.body())
+        .recover(err -> Future.failedFuture(isNoAnswer(err) ? err : ApiException.fromReply(err)));
+  }
+
+  /** Whether a failure means that no answer came at all. */
+  static boolean isNoAnswer(Throwable err) {
+    return err instanceof ReplyException reply
+        && (reply.failureType() == ReplyFailure.TIMEOUT || reply.failureType() == ReplyFailure.NO_HANDLERS);
+  }
+
+  /** Waits on the calling (test) thread for {@code future}; its failure is rethrown as is. */
+  static <T> T await(Future<T> future, Duration timeout) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Error error) {
+        throw error; // an assertion that failed inside a callback
+      }
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("no result after " + timeout.toMillis() + " ms", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** Leaves the cluster and closes Vert.x (undeploying a node first). */
+  Future<Void> closeAsync() {
+    return vertx.close();
+  }
+
+  @Override
+  public void close() {
+    await(closeAsync(), Duration.ofSeconds(30));
+  }
+}
