@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Generate latency and throughput over the clustered event bus against the same node in process, in
+# one run: two worker nodes (java -jar target/chat-worker.jar, shipped configuration), a client that
+# joins their cluster as a Hazelcast lite member, and a NodeVerticle on a plain Vert.x in the client's
+# JVM, all on loopback with one throwaway redis-server (the system's, else embedded-redis's); builtin
+# model without token delay, 128 concurrent generates in a closed loop, each caller on a chat of its
+# own. One JSON line per result on stdout (per round and system, then the medians); progress on stderr.
+# Arguments go to chatworker.bench.ClusterBench:
+#   --workers 2  --concurrency 128  --duration-seconds 15  --warmup-seconds 10  --rounds 3
+# BENCH_JAVA_OPTS adds JVM flags to the client's JVM.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_jar
+
+CLASSPATH_FILE=target/bench-cluster-classpath.txt
+BENCH_CLASS=target/test-classes/chatworker/bench/ClusterBench.class
+
+# Rebuild when the bench class or the classpath file is missing, or a source or the pom is newer.
+if [[ ! -f "$BENCH_CLASS" || ! -f "$CLASSPATH_FILE" ]] \
+  || [[ -n "$(find src pom.xml -newer "$BENCH_CLASS" -type f -print -quit)" ]] \
+  || [[ pom.xml -nt "$CLASSPATH_FILE" ]]; then
+  log "building test classes ..."
+  mvn -q -B -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE" >&2
+fi
+
+# shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of flags
+exec java "${HAZELCAST_JVM_FLAGS[@]}" ${BENCH_JAVA_OPTS:-} -Xms512m -Xmx1g \
+  -cp "target/classes:target/test-classes:$(cat "$CLASSPATH_FILE")" \
+  chatworker.bench.ClusterBench --jar "$JAR" "$@"
