@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Generation throughput of one in-process chat-worker node (builtin model, no delay) against a BullMQ
+# worker doing the same chat turn, both on one throwaway redis-server (the system's, else
+# embedded-redis's), in one run. One JSON line per result on stdout; progress and logs on stderr.
+# BullMQ (pinned in scripts/bullmq/package.json) is installed from the npm registry into
+# target/bullmq-bench, never into the repository. Arguments go to chatworker.bench.GenerateBench:
+#   --duration-seconds 20  --warmup-seconds 5  --rounds 3  --concurrency 64  --chats 1000
+#   --outstanding 128 (BullMQ jobs added but not completed)  --systems chat-worker,bullmq[,bullmq-pipelined]
+#   --half-load true  --probe-latency-ms 2 (0: skip the round-trip probe)
+# BENCH_JAVA_OPTS adds JVM flags (e.g. a JFR recording).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+for tool in node npm java mvn; do
+  command -v "$tool" >/dev/null 2>&1 || { printf '%s is needed on the PATH\n' "$tool" >&2; exit 1; }
+done
+
+# BullMQ: install when the pinned versions changed; the worker script is copied on every run.
+BULLMQ_DIR=target/bullmq-bench
+mkdir -p "$BULLMQ_DIR"
+if [[ ! -d "$BULLMQ_DIR/node_modules/bullmq" ]] || ! cmp -s scripts/bullmq/package.json "$BULLMQ_DIR/package.json"; then
+  printf 'installing BullMQ into %s ...\n' "$BULLMQ_DIR" >&2
+  cp scripts/bullmq/package.json "$BULLMQ_DIR/package.json"
+  npm install --prefix "$BULLMQ_DIR" --no-audit --no-fund --loglevel=error >&2
+fi
+cp scripts/bullmq/chat-turn-worker.js "$BULLMQ_DIR/chat-turn-worker.js"
+
+CLASSPATH_FILE=target/bench-generate-classpath.txt
+BENCH_CLASS=target/test-classes/chatworker/bench/GenerateBench.class
+
+# Rebuild when the bench class or the classpath file is missing, or a source or the pom is newer.
+if [[ ! -f "$BENCH_CLASS" || ! -f "$CLASSPATH_FILE" ]] \
+  || [[ -n "$(find src pom.xml -newer "$BENCH_CLASS" -type f -print -quit)" ]] \
+  || [[ pom.xml -nt "$CLASSPATH_FILE" ]]; then
+  printf 'building test classes ...\n' >&2
+  mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE" >&2
+fi
+
+# shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of flags
+exec java ${BENCH_JAVA_OPTS:-} -Xms512m -Xmx1g \
+  -cp "target/classes:target/test-classes:$(cat "$CLASSPATH_FILE")" \
+  chatworker.bench.GenerateBench --bullmq-dir "$BULLMQ_DIR" "$@"
