@@ -73,18 +73,8 @@ public final class BodyReader {
   }
 
   public Integer optionalInt(String field, int min, int max) {
-    Object value = body.getValue(field);
-    if (value == null) {
-      return null;
-    }
-    if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())) {
-      throw invalid(field, "must be a whole number");
-    }
-    long whole = number.longValue();
-    if (whole < min || whole > max) {
-      throw invalid(field, "must be between " + min + " and " + max);
-    }
-    return (int) whole;
+    Long value = optionalLong(field, min, max);
+    return value == null ? null : value.intValue();
   }
 
   public Long optionalLong(String field, long min, long max) {
