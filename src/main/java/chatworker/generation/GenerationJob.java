@@ -90,7 +90,8 @@ final class GenerationJob {
             onStarted(started.result());
           }
         });
-    return outcome.future().andThen(done -> cleanUp(done.cause()));
+    // The reply waits for the clean-up, so a client that got a failure finds the chat free at once.
+    return outcome.future().eventually(() -> cleanUp(outcome.future().cause()));
   }
 
   /** Stops the job with {@code reason} (cancel, deadline, shutdown); a no-op once it has ended. */
@@ -196,20 +197,26 @@ final class GenerationJob {
     outcome.tryFail(ApiFailures.toApi(failure));
   }
 
-  /** After the outcome: stop timers and the model; on failure, record it and release the lock. */
-  private void cleanUp(Throwable failure) {
+  /**
+   * After the outcome: stop timers and the model; on failure, record it and release the lock. Never
+   * fails: when Redis cannot take the clean-up write, the lock is left to its lease.
+   */
+  private Future<Void> cleanUp(Throwable failure) {
     vertx.cancelTimer(deadlineTimer);
     if (renewTimer != -1) {
       vertx.cancelTimer(renewTimer);
     }
     if (failure == null || !mayHoldLock) {
-      return;
+      return Future.succeededFuture();
     }
     ApiException api = ApiFailures.toApi(failure);
     String status = api.code() == ErrorCode.CANCELLED ? "cancelled" : "failed";
-    jobs.finish(request.chatId(), request.jobId(), lockToken, status, api.toJson(),
+    return jobs.finish(request.chatId(), request.jobId(), lockToken, status, api.toJson(),
             Deadline.inMillis(CLEANUP_DEADLINE_MS))
-        .onFailure(err -> log.warn("Job {} ended with {} but its record could not be written ({}); "
-            + "the chat lock expires with its lease", request.jobId(), api.code(), err.getMessage()));
+        .recover(err -> {
+          log.warn("Job {} ended with {} but its record could not be written ({}); "
+              + "the chat lock expires with its lease", request.jobId(), api.code(), err.getMessage());
+          return Future.succeededFuture();
+        });
   }
 }
