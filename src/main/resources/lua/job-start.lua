@@ -5,8 +5,12 @@
 --     token -> LOCKED. None of these writes anything.
 --   * otherwise (a new job, or one that failed, was cancelled, or whose node died and let its lock
 --     expire): SET lock token PX lease, (re)write the job record as running, append the user message
---     when one is given, and reply STARTED with the chat's assistant snapshot and its last
---     ARGV[6] messages, oldest first, the new message included.
+--     when one is given, and reply STARTED with the user message and, when ARGV[6] is '1', the
+--     chat's assistant snapshot.
+--   * the history is not read here: the caller reads it with an LRANGE pipelined right behind this
+--     script. Once STARTED holds the lock nothing else can append to the chat, so that read sees
+--     exactly what this script left; and a plain LRANGE costs Redis a fraction of passing the same
+--     messages through Lua.
 --   * a job appends its user text at most once: a restarted job reuses the message its first run
 --     appended (the record keeps its seq) instead of adding it again.
 --   * safe to repeat with the same token: a re-run while the lock still holds it replies STARTED again
@@ -19,11 +23,11 @@
 -- KEYS[1] chat hash   KEYS[2] message list   KEYS[3] chat lock   KEYS[4] job record
 -- KEYS[5] this run's ended marker (written by job-finish)
 -- ARGV[1] jobId   ARGV[2] lock token   ARGV[3] node id   ARGV[4] lease ms   ARGV[5] now (ISO-8601)
--- ARGV[6] history limit (0..1000, or -1: what the assistant snapshot's memory keeps: zero 1,
---         naive 1000, message_window its maxMessages)   ARGV[7] job TTL seconds   ARGV[8] chatId
+-- ARGV[6] '1': reply with the assistant snapshot, '0': the caller has it already (it never changes)
+-- ARGV[7] job TTL seconds   ARGV[8] chatId
 -- ARGV[9] the user message JSON up to and including '"seq":', or '' for none
 -- Reply: {'ENDED'} | {'NOT_FOUND'} | {'ALREADY_SUCCEEDED', reply JSON} | {'RUNNING'} | {'LOCKED'}
---      | {'STARTED', assistant JSON, user message JSON or '', history message JSON...}
+--      | {'STARTED', assistant JSON or '', user message JSON or ''}
 local chat, msgs, lock, job = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local token = ARGV[2]
 if redis.call('EXISTS', KEYS[5]) == 1 then
@@ -60,31 +64,18 @@ elseif ARGV[9] ~= '' then
 end
 if not replay then
   redis.call('DEL', job)
-  redis.call('HSET', job, 'jobId', ARGV[1], 'chatId', ARGV[8], 'status', 'running', 'node', ARGV[3],
-    'createdAt', ARGV[5], 'token', token)
+  local fields = {'jobId', ARGV[1], 'chatId', ARGV[8], 'status', 'running', 'node', ARGV[3],
+    'createdAt', ARGV[5], 'token', token}
   if userSeq then
-    redis.call('HSET', job, 'userSeq', userSeq)
+    fields[#fields + 1] = 'userSeq'
+    fields[#fields + 1] = userSeq
   end
+  redis.call('HSET', job, unpack(fields))
 end
 redis.call('EXPIRE', job, ARGV[7])
 
-local assistant = redis.call('HGET', chat, 'assistant') or '{}'
-local reply = {'STARTED', assistant, userMessage}
-local limit = tonumber(ARGV[6])
-if limit < 0 then
-  local memory = cjson.decode(assistant).memory or {}
-  if memory.type == 'zero' then
-    limit = 1
-  elseif memory.type == 'naive' then
-    limit = 1000
-  else
-    limit = math.min(1000, tonumber(memory.maxMessages) or 20)
-  end
+local assistant = ''
+if ARGV[6] == '1' then
+  assistant = redis.call('HGET', chat, 'assistant') or '{}'
 end
-if limit > 0 then
-  local history = redis.call('LRANGE', msgs, -limit, -1)
-  for i = 1, #history do
-    reply[#reply + 1] = history[i]
-  end
-end
-return reply
+return {'STARTED', assistant, userMessage}

@@ -55,8 +55,8 @@ public final class NodeVerticle extends VerticleBase {
     RedisSettings redisSettings = RedisSettings.fromJson(section("redis"));
     GenerationSettings generation = GenerationSettings.fromJson(section("generation"), section("shutdown"));
     redis = ResilientRedis.create(vertx, redisSettings);
-    JobStore jobs = new JobStore(redis, generation.jobTtlSeconds());
-    ChatApi api = new ChatApi(new AssistantStore(redis), new ChatStore(redis), jobs,
+    JobStore jobs = new JobStore(redis, generation.jobTtlSeconds(), Tokenizer::count);
+    ChatApi api = new ChatApi(new AssistantStore(redis), new ChatStore(redis, Tokenizer::count), jobs,
         redisSettings.defaultDeadlineMs());
     openAi = new OpenAiModel(vertx, OpenAiSettings.fromJson(section("models").getJsonObject("openai", new JsonObject())));
     Map<String, ModelProvider> providers = Map.of(BuiltinModel.NAME, new BuiltinModel(vertx), openAi.name(), openAi);

@@ -2,6 +2,7 @@ package chatworker.generation;
 
 import chatworker.model.ChatTurn;
 import chatworker.model.Tokenizer;
+import chatworker.store.JobStore;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code zero}: only the pending user turn;
- *   <li>{@code naive}: the whole history (up to {@link #NAIVE_HISTORY} messages), trimmed to
+ *   <li>{@code naive}: the whole history (up to {@link JobStore#MAX_HISTORY} messages), trimmed to
  *       {@code maxTokens}, the model's window;
  *   <li>{@code message_window}: the last {@code maxMessages} messages, trimmed to {@code maxTokens}.
  * </ul>
@@ -22,21 +23,9 @@ import java.util.regex.Pattern;
  */
 public final class Conversation {
 
-  /** The most messages a naive memory reads. */
-  public static final int NAIVE_HISTORY = 1_000;
   private static final Pattern VARIABLE = Pattern.compile("\\{\\{\\s*([A-Za-z0-9_.-]+)\\s*}}");
 
   private Conversation() {}
-
-  /** How many of the newest messages the store must read for this assistant's memory. */
-  public static int historyLimit(JsonObject assistant) {
-    JsonObject memory = assistant.getJsonObject("memory", new JsonObject());
-    return switch (memory.getString("type", "message_window")) {
-      case "zero" -> 1;
-      case "naive" -> NAIVE_HISTORY;
-      default -> memory.getInteger("maxMessages", 20);
-    };
-  }
 
   /** The turns to send: system prompt first, then the kept history, oldest first. */
   public static List<ChatTurn> turns(JsonObject assistant, JsonObject variables, List<JsonObject> history) {
@@ -44,7 +33,9 @@ public final class Conversation {
     String type = memory.getString("type", "message_window");
     List<ChatTurn> kept = new ArrayList<>();
     for (JsonObject message : history) {
-      kept.add(new ChatTurn(message.getString("role"), message.getString("text")));
+      String text = message.getString("text");
+      Integer tokens = message.getInteger("tokens"); // absent on messages stored before counts were kept
+      kept.add(new ChatTurn(message.getString("role"), text, tokens != null ? tokens : Tokenizer.count(text)));
     }
     if (type.equals("zero")) {
       kept = kept.isEmpty() || !"user".equals(kept.get(kept.size() - 1).role())

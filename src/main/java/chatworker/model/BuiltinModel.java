@@ -39,7 +39,7 @@ public final class BuiltinModel implements ModelProvider {
     String lastUser = null;
     int promptTokens = 0;
     for (ChatTurn turn : request.turns()) {
-      promptTokens += Tokenizer.countTurn(turn);
+      promptTokens += Tokenizer.countTurn(turn); // counts kept with the turns: no re-tokenizing
       if ("user".equals(turn.role())) {
         lastUser = turn.text();
       }

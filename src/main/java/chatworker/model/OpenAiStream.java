@@ -100,9 +100,9 @@ final class OpenAiStream {
   }
 
   /**
-   * The reply. Token counts come from the server's usage chunk; without one they are estimated: one
-   * completion token per non-empty delta (servers stream about one token per chunk), and for the prompt
-   * one token per four characters plus four per turn. The generation pipeline may recount.
+   * The reply. Token counts come from the server's usage chunk; without one the prompt is the turns'
+   * cl100k_base counts and the completion one token per non-empty delta (servers stream about one
+   * token per chunk).
    */
   ModelReply reply(List<ChatTurn> turns) {
     int prompt = promptTokens != null ? promptTokens : estimatePrompt(turns);
@@ -113,7 +113,7 @@ final class OpenAiStream {
   private static int estimatePrompt(List<ChatTurn> turns) {
     long total = 0;
     for (ChatTurn turn : turns) {
-      total += 4 + (turn.text() == null ? 0 : (turn.text().length() + 3) / 4);
+      total += Tokenizer.countTurn(turn);
     }
     return (int) Math.min(Integer.MAX_VALUE, total);
   }

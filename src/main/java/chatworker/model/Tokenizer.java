@@ -28,6 +28,6 @@ public final class Tokenizer {
 
   /** Tokens of one chat turn, with the few tokens of role framing chat formats add per message. */
   public static int countTurn(ChatTurn turn) {
-    return 4 + count(turn.text());
+    return 4 + turn.tokens();
   }
 }

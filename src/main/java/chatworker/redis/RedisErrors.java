@@ -6,6 +6,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.impl.types.ErrorType;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** What a failure from the client means for the layer, and which commands a shared connection refuses. */
 final class RedisErrors {
@@ -29,6 +30,12 @@ final class RedisErrors {
       Command.BLPOP, Command.BRPOP, Command.BRPOPLPUSH, Command.BLMOVE, Command.BLMPOP,
       Command.BZPOPMIN, Command.BZPOPMAX, Command.BZMPOP, Command.XREAD, Command.XREADGROUP);
 
+  /**
+   * A line of a failed batch ({@code ERR [i] <cause>}) whose cause is a Java exception (a reset or
+   * broken socket), not an error reply from Redis: Redis error codes are upper case, class names are not.
+   */
+  private static final Pattern BATCH_LINE_WITH_EXCEPTION = Pattern.compile("(?m)^ERR \\[\\d+] [a-z][\\w$]*(\\.[\\w$]+)+");
+
   private RedisErrors() {}
 
   /** A failure for a request the layer refuses to send, or null when it may be sent. */
@@ -49,6 +56,11 @@ final class RedisErrors {
     if (message.contains("CONNECTION_CLOSED")) {
       return new RedisFailure(Kind.CONNECTION_LOST, "the connection to Redis closed while the command was in flight",
           false, err);
+    }
+    if (message.startsWith("ERR [") && BATCH_LINE_WITH_EXCEPTION.matcher(message).find()) {
+      // The batch's commands failed on the connection: the same as a single command's socket error.
+      return new RedisFailure(Kind.CONNECTION_LOST, "Redis connection failed during a batch: "
+          + message.lines().findFirst().orElse(message), false, err);
     }
     if (err instanceof ErrorType || message.startsWith("ERR [")) {
       for (String code : NOT_READY) {

@@ -10,6 +10,7 @@ import io.vertx.redis.client.Response;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.ToIntFunction;
 
 /**
  * Chats and their messages. A chat is the hash {@code cw:chat:{chatId}}; its messages are the list
@@ -26,10 +27,15 @@ public final class ChatStore {
   private static final LuaScript APPEND = LuaScript.load("message-append");
 
   private final ResilientRedis redis;
+  private final ToIntFunction<String> tokenCounter;
 
-  /** A store on the given Redis layer. */
-  public ChatStore(ResilientRedis redis) {
+  /**
+   * A store on the given Redis layer; {@code tokenCounter} counts a message's tokens once, when it is
+   * stored, so that a generation reading the chat's memory need not count them again.
+   */
+  public ChatStore(ResilientRedis redis, ToIntFunction<String> tokenCounter) {
     this.redis = redis;
+    this.tokenCounter = tokenCounter;
   }
 
   /**
@@ -100,7 +106,7 @@ public final class ChatStore {
       Deadline deadline) {
     return Guard.call(() -> {
       JsonObject message = MessageJson.user(UUID.randomUUID().toString(), chatId, text,
-          Instant.now().toString(), metadata);
+          tokenCounter.applyAsInt(text), Instant.now().toString(), metadata);
       return APPEND.run(redis, List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId)),
           List.of(MessageJson.openField(message, "seq")), false, deadline);
     }).map(reply -> {

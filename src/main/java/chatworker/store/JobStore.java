@@ -10,6 +10,7 @@ import io.vertx.redis.client.Response;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.ToIntFunction;
 
 /**
  * Generation jobs: the chat lock, the job record and the fenced commit of the reply. A job costs two
@@ -22,6 +23,8 @@ public final class JobStore {
 
   /** The most history messages {@link #start} reads back. */
   public static final int MAX_HISTORY = 1_000;
+  /** The most chats whose assistant snapshot a node keeps (see {@link SnapshotCache}); ~1 KB each. */
+  static final int SNAPSHOTS_KEPT = 10_000;
 
   private static final LuaScript START = LuaScript.load("job-start");
   private static final LuaScript COMMIT = LuaScript.load("job-commit");
@@ -37,26 +40,39 @@ public final class JobStore {
 
   private final ResilientRedis redis;
   private final long jobTtlSeconds;
+  private final ToIntFunction<String> tokenCounter;
+  private final SnapshotCache snapshots = new SnapshotCache(SNAPSHOTS_KEPT);
 
-  /** A store on the given Redis layer; job records and their index live {@code jobTtlSeconds}. */
-  public JobStore(ResilientRedis redis, long jobTtlSeconds) {
+  /**
+   * A store on the given Redis layer; job records and their index live {@code jobTtlSeconds};
+   * {@code tokenCounter} counts each stored message's tokens once (see {@link ChatStore}).
+   */
+  public JobStore(ResilientRedis redis, long jobTtlSeconds, ToIntFunction<String> tokenCounter) {
     if (jobTtlSeconds < 1) {
       throw new IllegalArgumentException("jobTtlSeconds must be positive: " + jobTtlSeconds);
     }
     this.redis = redis;
     this.jobTtlSeconds = jobTtlSeconds;
+    this.tokenCounter = tokenCounter;
   }
 
   /**
-   * Takes the chat for a job and reads what the model needs, atomically (see {@link StartOutcome} and
-   * {@code lua/job-start.lua}). The index {@code cw:job:{jobId}} ({@code SET NX EX}) and the start
-   * script go out together, so the call costs one round trip. They are two commands, not one batch:
-   * the index lives on another slot, and a cluster client refuses a batch that spans nodes. Both are
-   * safe to repeat (the script replays STARTED for the same token), so the layer may retry them.
+   * Takes the chat for a job and reads what the model needs (see {@link StartOutcome} and
+   * {@code lua/job-start.lua}): the script takes the lock and appends the user text atomically, and
+   * the history is a bounded {@code LRANGE} pipelined right behind it (once the script holds the lock
+   * nobody else appends, so the read sees what the script left). The index {@code cw:job:{jobId}}
+   * ({@code SET NX EX}) goes out at the same time, so the call costs one round trip. The index is a
+   * command of its own, not part of the batch: it lives on another slot, and a cluster client refuses
+   * a batch that spans nodes. All of it is safe to repeat (the script replays STARTED for the same
+   * token), so the layer may retry it.
+   *
+   * <p>The history's length depends on the assistant's memory, which the chat's snapshot holds. The
+   * snapshot never changes, so the store keeps the ones it has read; the first start on a chat (on
+   * this node) reads the snapshot with the script and the history in a second round trip.
    *
    * <p>The index points to the chat where the job id last started. When the job STARTED but the index
-   * already existed (a restart after failure, or a job id reused on another chat), a second command
-   * rewrites it with a fresh TTL; that is the only case with a second round trip.
+   * already existed (a restart after failure, or a job id reused on another chat), one more command
+   * rewrites it with a fresh TTL.
    *
    * <p>When this fails with a {@code RedisFailure} the script may still have run: call {@link #finish}
    * with the same token, which frees the lock if it was taken.
@@ -71,22 +87,62 @@ public final class JobStore {
         throw new IllegalArgumentException("leaseMs must be positive: " + r.leaseMs());
       }
       String userMessage = r.userText() == null ? "" : MessageJson.openField(
-          MessageJson.user(UUID.randomUUID().toString(), r.chatId(), r.userText(), r.now(), null), "seq");
+          MessageJson.user(UUID.randomUUID().toString(), r.chatId(), r.userText(),
+              tokenCounter.applyAsInt(r.userText()), r.now(), null), "seq");
+      JsonObject known = snapshots.get(r.chatId());
+      int limit = r.historyLimit() != StartRequest.FROM_MEMORY ? r.historyLimit()
+          : known != null ? historyLimit(known) : StartRequest.FROM_MEMORY;
       Future<Response> index = redis.send(indexRequest(r).arg("NX"), true, deadline);
-      Future<Response> script = START.run(redis, List.of(Keys.chat(r.chatId()), Keys.messages(r.chatId()),
-              Keys.lock(r.chatId()), Keys.job(r.chatId(), r.jobId()), Keys.endedRun(r.chatId(), r.lockToken())),
+      Future<List<Response>> script = START.runFollowedBy(redis, List.of(Keys.chat(r.chatId()),
+              Keys.messages(r.chatId()), Keys.lock(r.chatId()), Keys.job(r.chatId(), r.jobId()),
+              Keys.endedRun(r.chatId(), r.lockToken())),
           List.of(r.jobId(), r.lockToken(), r.nodeId(), Long.toString(r.leaseMs()), r.now(),
-              Integer.toString(r.historyLimit()), Long.toString(jobTtlSeconds), r.chatId(), userMessage),
-          true, deadline);
+              known == null ? "1" : "0", Long.toString(jobTtlSeconds), r.chatId(), userMessage),
+          limit > 0 ? List.of(historyRequest(r.chatId(), limit)) : List.of(), true, deadline);
       // join, not all: when start fails, neither command is still on its way.
       return Future.join(index, script).compose(both -> {
-        StartOutcome outcome = StartOutcome.fromScript(script.result());
+        List<Response> replies = script.result();
+        Response reply = replies.get(0);
+        StartOutcome.Status status = StartOutcome.Status.valueOf(reply.get(0).toString());
+        if (status != StartOutcome.Status.STARTED) {
+          return Future.succeededFuture(StartOutcome.notStarted(status, reply));
+        }
+        JsonObject assistant = known != null ? known : snapshotOf(r.chatId(), reply.get(1));
+        int historyLimit = limit != StartRequest.FROM_MEMORY ? limit : historyLimit(assistant);
+        Future<List<JsonObject>> history = limit != StartRequest.FROM_MEMORY
+            ? Future.succeededFuture(limit > 0 ? Replies.messages(replies.get(1), 0) : List.of())
+            : historyLimit == 0 ? Future.succeededFuture(List.of())
+            // the lock is ours now: nothing appends between the script and this read
+            : redis.send(historyRequest(r.chatId(), historyLimit), true, deadline).map(list -> Replies.messages(list, 0));
         boolean indexWritten = index.result() != null; // SET NX answers nil when the key existed
-        return outcome.status() != StartOutcome.Status.STARTED || indexWritten
-            ? Future.succeededFuture(outcome)
-            : redis.send(indexRequest(r), true, deadline).map(outcome);
+        Future<?> indexed = indexWritten ? Future.succeededFuture() : redis.send(indexRequest(r), true, deadline);
+        return Future.all(history, indexed).map(done -> new StartOutcome(status, assistant, history.result(),
+            Replies.jsonOrNull(reply.get(2)), null));
       });
     });
+  }
+
+  /**
+   * How many of a chat's newest messages its assistant's memory needs: zero 1 (the pending user turn),
+   * naive {@value #MAX_HISTORY}, message_window its {@code maxMessages} (20 by default).
+   */
+  public static int historyLimit(JsonObject assistant) {
+    JsonObject memory = assistant.getJsonObject("memory", new JsonObject());
+    return switch (memory.getString("type", "message_window")) {
+      case "zero" -> 1;
+      case "naive" -> MAX_HISTORY;
+      default -> Math.min(MAX_HISTORY, memory.getInteger("maxMessages", 20));
+    };
+  }
+
+  private JsonObject snapshotOf(String chatId, Response encoded) {
+    JsonObject snapshot = new JsonObject(encoded.toString());
+    snapshots.put(chatId, snapshot);
+    return snapshot;
+  }
+
+  private static Request historyRequest(String chatId, int limit) {
+    return Request.cmd(Command.LRANGE).arg(Keys.messages(chatId)).arg(-limit).arg(-1);
   }
 
   private Request indexRequest(StartRequest r) {
@@ -108,18 +164,28 @@ public final class JobStore {
    */
   public Future<CommitOutcome> commit(CommitRequest r, Deadline deadline) {
     return Guard.call(() -> {
-      JsonObject message = MessageJson.assistant(r.assistantMessageId(), r.chatId(), r.assistantText(),
-          r.now(), r.jobId());
+      JsonObject message = message(r);
       return COMMIT.run(redis, chatKeys(r.chatId(), r.jobId()),
-          List.of(r.lockToken(), r.jobId(), r.chatId(), Long.toString(jobTtlSeconds),
-              MessageJson.openField(message, "seq"),
-              MessageJson.openField(r.replyWithoutMessage(), "message")),
-          true, deadline);
-    }).map(reply -> {
-      CommitOutcome.Status status = CommitOutcome.Status.valueOf(reply.get(0).toString());
-      return new CommitOutcome(status,
-          status == CommitOutcome.Status.LOCK_LOST ? null : Replies.jsonOrNull(reply.get(1)));
+              List.of(r.lockToken(), r.jobId(), r.chatId(), Long.toString(jobTtlSeconds),
+                  MessageJson.openField(message, "seq"),
+                  MessageJson.openField(r.replyWithoutMessage(), "message")),
+              true, deadline)
+          .map(reply -> {
+            CommitOutcome.Status status = CommitOutcome.Status.valueOf(reply.get(0).toString());
+            return switch (status) {
+              case LOCK_LOST -> new CommitOutcome(status, null);
+              case ALREADY_SUCCEEDED -> new CommitOutcome(status, Replies.jsonOrNull(reply.get(1)));
+              // the script stored this very reply: the same two pieces joined around this seq
+              case COMMITTED -> new CommitOutcome(status, r.replyWithoutMessage().copy()
+                  .put("message", message.put("seq", reply.get(1).toLong())));
+            };
+          });
     });
+  }
+
+  private JsonObject message(CommitRequest r) {
+    return MessageJson.assistant(r.assistantMessageId(), r.chatId(), r.assistantText(),
+        tokenCounter.applyAsInt(r.assistantText()), r.now(), r.jobId());
   }
 
   /**

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -77,6 +78,28 @@ public final class LuaScript {
             : Future.failedFuture(err));
   }
 
+  /**
+   * Runs the script with {@code after} pipelined right behind it on the same connection, so they cost
+   * one round trip; the replies come in that order. Nothing else on that connection runs between
+   * them, but other connections' commands may: {@code after} sees what the script left only where the
+   * script made sure nobody else writes (a lock it took). One failure fails all.
+   */
+  public Future<List<Response>> runFollowedBy(ResilientRedis redis, List<String> keys, List<String> args,
+      List<Request> after, boolean idempotent, Deadline deadline) {
+    return redis.batch(withScript(Command.EVALSHA, sha1, keys, args, after), idempotent, deadline)
+        .recover(err -> isNoScript(err)
+            ? redis.batch(withScript(Command.EVAL, source, keys, args, after), idempotent, deadline)
+            : Future.failedFuture(err));
+  }
+
+  private static List<Request> withScript(Command command, String script, List<String> keys, List<String> args,
+      List<Request> after) {
+    List<Request> requests = new ArrayList<>(1 + after.size());
+    requests.add(request(command, script, keys, args));
+    requests.addAll(after);
+    return requests;
+  }
+
   private static Request request(Command command, String script, List<String> keys, List<String> args) {
     Request request = Request.cmd(command).arg(script).arg(keys.size());
     keys.forEach(request::arg);
@@ -85,8 +108,12 @@ public final class LuaScript {
   }
 
   private static boolean isNoScript(Throwable err) {
-    return err instanceof RedisFailure failure && failure.kind() == RedisFailure.Kind.COMMAND_ERROR
-        && String.valueOf(failure.getMessage()).startsWith("NOSCRIPT");
+    if (!(err instanceof RedisFailure failure) || failure.kind() != RedisFailure.Kind.COMMAND_ERROR) {
+      return false;
+    }
+    String message = String.valueOf(failure.getMessage());
+    // A batch names the failed command's index: the script is always the first of its batch.
+    return message.startsWith("NOSCRIPT") || message.startsWith("ERR [0] NOSCRIPT");
   }
 
   private static String sha1Hex(String text) {

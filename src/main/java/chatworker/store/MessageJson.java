@@ -12,18 +12,24 @@ final class MessageJson {
 
   private MessageJson() {}
 
-  /** A user message without its seq: the contract's fields plus {@code metadata} when given. */
-  static JsonObject user(String id, String chatId, String text, String createdAt, JsonObject metadata) {
-    JsonObject message = base(id, chatId, "user", text, createdAt);
+  /**
+   * A user message without its seq: the contract's fields, the text's token count, and {@code metadata}
+   * when given.
+   */
+  static JsonObject user(String id, String chatId, String text, int tokens, String createdAt, JsonObject metadata) {
+    JsonObject message = base(id, chatId, "user", text, tokens, createdAt);
     if (metadata != null) {
       message.put("metadata", metadata);
     }
     return message;
   }
 
-  /** An assistant message without its seq: the contract's fields plus the {@code jobId} that made it. */
-  static JsonObject assistant(String id, String chatId, String text, String createdAt, String jobId) {
-    return base(id, chatId, "assistant", text, createdAt).put("jobId", jobId);
+  /**
+   * An assistant message without its seq: the contract's fields, the text's token count and the
+   * {@code jobId} that made it.
+   */
+  static JsonObject assistant(String id, String chatId, String text, int tokens, String createdAt, String jobId) {
+    return base(id, chatId, "assistant", text, tokens, createdAt).put("jobId", jobId);
   }
 
   /**
@@ -36,12 +42,14 @@ final class MessageJson {
     return encoded.substring(0, encoded.length() - 1) + (object.isEmpty() ? "" : ",") + "\"" + field + "\":";
   }
 
-  private static JsonObject base(String id, String chatId, String role, String text, String createdAt) {
+  private static JsonObject base(String id, String chatId, String role, String text, int tokens,
+      String createdAt) {
     return new JsonObject()
         .put("id", id)
         .put("chatId", chatId)
         .put("role", role)
         .put("text", text)
+        .put("tokens", tokens)
         .put("createdAt", createdAt);
   }
 }

@@ -8,7 +8,8 @@ import java.util.List;
  * What {@link JobStore#start} found or did.
  *
  * @param status       the outcome
- * @param assistant    when STARTED: the assistant as it was when the chat was created
+ * @param assistant    when STARTED: the assistant as it was when the chat was created; shared by
+ *                     the jobs on this chat, so read it, never change it
  * @param history      when STARTED: the chat's newest messages (at most the history limit), oldest
  *                     first, the user message of this job included; else empty
  * @param userMessage  when STARTED: this job's user message (appended now, or by an earlier run of the
@@ -34,15 +35,10 @@ public record StartOutcome(Status status, JsonObject assistant, List<JsonObject>
     LOCKED
   }
 
-  /** Reads the start script's reply (see {@code lua/job-start.lua}). */
-  static StartOutcome fromScript(Response reply) {
-    Status status = Status.valueOf(reply.get(0).toString());
-    return switch (status) {
-      case STARTED -> new StartOutcome(status, new JsonObject(reply.get(1).toString()),
-          Replies.messages(reply, 3), Replies.jsonOrNull(reply.get(2)), null);
-      case ALREADY_SUCCEEDED ->
-          new StartOutcome(status, null, List.of(), null, Replies.jsonOrNull(reply.get(1)));
-      default -> new StartOutcome(status, null, List.of(), null, null);
-    };
+  /** An outcome other than STARTED, from the start script's reply (see {@code lua/job-start.lua}). */
+  static StartOutcome notStarted(Status status, Response reply) {
+    return status == Status.ALREADY_SUCCEEDED
+        ? new StartOutcome(status, null, List.of(), null, Replies.jsonOrNull(reply.get(1)))
+        : new StartOutcome(status, null, List.of(), null, null);
   }
 }

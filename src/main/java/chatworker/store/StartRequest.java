@@ -12,8 +12,8 @@ package chatworker.store;
  * @param now          the time to record, ISO-8601 ({@code Instant.now().toString()})
  * @param historyLimit how many of the newest messages to read back, 0..{@value JobStore#MAX_HISTORY}, or
  *                     {@link #FROM_MEMORY}: as many as the chat's assistant's memory keeps (zero: 1,
- *                     naive: {@value JobStore#MAX_HISTORY}, message_window: its maxMessages) — the caller
- *                     cannot know before the start has read the assistant
+ *                     naive: {@value JobStore#MAX_HISTORY}, message_window: its maxMessages, see
+ *                     {@link JobStore#historyLimit})
  */
 public record StartRequest(String chatId, String jobId, String lockToken, String nodeId, long leaseMs,
     String userText, String now, int historyLimit) {

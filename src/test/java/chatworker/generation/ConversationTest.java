@@ -62,13 +62,4 @@ class ConversationTest {
         new JsonObject().put("user", "Ada").put("unused", 1), history(1));
     assertThat(turns.get(0)).isEqualTo(new ChatTurn("system", "You help Ada with {{topic}}."));
   }
-
-  /** Verifies how many messages each memory type asks the store for. */
-  @Test
-  @DisplayName("History limits: zero 1, message_window maxMessages, naive bounded")
-  void historyLimits() {
-    assertThat(Conversation.historyLimit(assistant("zero", 7, 1))).isEqualTo(1);
-    assertThat(Conversation.historyLimit(assistant("message_window", 7, 1))).isEqualTo(7);
-    assertThat(Conversation.historyLimit(assistant("naive", 7, 1))).isEqualTo(Conversation.NAIVE_HISTORY);
-  }
 }

@@ -30,14 +30,15 @@ class OpenAiStreamTest {
     assertThat(stream.reply(TURNS)).isEqualTo(new ModelReply("A", 9, 1));
   }
 
-  /** Verifies that without usage each delta counts one token, and the prompt one per four chars + 4 a turn. */
+  /** Verifies that without usage each delta counts one token, and the prompt is the turns' token counts. */
   @Test
-  @DisplayName("Without usage, counts are estimated from deltas and prompt characters")
+  @DisplayName("Without usage, the completion is counted in deltas and the prompt with the tokenizer")
   void estimatesWithoutUsage() {
     OpenAiStream stream = new OpenAiStream();
     stream.accept("{\"choices\":[{\"delta\":{\"content\":\"Hello\"}}]}");
     stream.accept("{\"choices\":[{\"delta\":{\"content\":\" you\"}}]}");
-    assertThat(stream.reply(TURNS)).isEqualTo(new ModelReply("Hello you", 6, 2));
+    // "12345678" is 3 cl100k_base tokens (digits go in threes), plus 4 for the turn's framing
+    assertThat(stream.reply(TURNS)).isEqualTo(new ModelReply("Hello you", 7, 2));
   }
 
   /** Verifies that events of the wrong shape and error events fail with a ModelException. */

@@ -5,6 +5,7 @@ import static chatworker.store.StoreHarness.deadline;
 import static chatworker.store.StoreHarness.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import chatworker.model.Tokenizer;
 import chatworker.store.AppendOutcome.Status;
 import chatworker.testing.RedisExtension;
 import io.vertx.core.json.JsonObject;
@@ -90,7 +91,8 @@ class ChatStoreTest {
 
     assertThat(first.status()).isEqualTo(Status.APPENDED);
     assertThat(first.message().fieldNames()).containsExactlyInAnyOrder("id", "chatId", "role", "text",
-        "createdAt", "seq");
+        "tokens", "createdAt", "seq");
+    assertThat(first.message().getInteger("tokens")).isEqualTo(Tokenizer.count("hello \"world\" ü"));
     assertThat(first.message().getString("text")).isEqualTo("hello \"world\" ü");
     assertThat(first.message().getString("role")).isEqualTo("user");
     assertThat(first.message().getString("chatId")).isEqualTo(chatId);

@@ -7,6 +7,7 @@ import static chatworker.store.StoreHarness.start;
 import static chatworker.store.StoreHarness.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import chatworker.model.Tokenizer;
 import chatworker.store.CommitOutcome.Status;
 import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
@@ -63,7 +64,7 @@ class JobStoreCommitTest {
     JsonObject message = outcome.reply().getJsonObject("message");
     assertThat(message).isEqualTo(new JsonObject().put("id", request.assistantMessageId())
         .put("chatId", chatId).put("role", "assistant").put("text", "You said: hi")
-        .put("createdAt", request.now()).put("seq", 2).put("jobId", "job-1"));
+        .put("tokens", Tokenizer.count("You said: hi")).put("createdAt", request.now()).put("seq", 2).put("jobId", "job-1"));
     JsonObject withoutMessage = outcome.reply().copy();
     withoutMessage.remove("message");
     assertThat(withoutMessage).isEqualTo(request.replyWithoutMessage());

@@ -6,12 +6,14 @@ import static chatworker.store.StoreHarness.start;
 import static chatworker.store.StoreHarness.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import chatworker.model.Tokenizer;
 import chatworker.store.StartOutcome.Status;
 import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -57,7 +59,8 @@ class JobStoreStartTest {
     assertThat(outcome.assistant().getString("name")).isEqualTo("helper");
     JsonObject user = outcome.userMessage();
     assertThat(user.fieldNames())
-        .containsExactlyInAnyOrder("id", "chatId", "role", "text", "createdAt", "seq");
+        .containsExactlyInAnyOrder("id", "chatId", "role", "text", "tokens", "createdAt", "seq");
+    assertThat(user.getInteger("tokens")).isEqualTo(Tokenizer.count("what is Redis?"));
     assertThat(user.getString("text")).isEqualTo("what is Redis?");
     assertThat(user.getLong("seq")).isEqualTo(2L);
     assertThat(outcome.history()).extracting(m -> m.getString("text"))
@@ -90,6 +93,60 @@ class JobStoreStartTest {
         "hi", Instant.now().toString(), 0), deadline()));
     assertThat(none.history()).isEmpty();
     assertThat(none.userMessage().getLong("seq")).isEqualTo(1L);
+  }
+
+  /**
+   * Verifies that a start asked for what the memory keeps reads the assistant's window: on the first
+   * start of a chat (snapshot read from Redis) and on later ones (snapshot kept by the store), for
+   * each memory type.
+   */
+  @Test
+  @DisplayName("FROM_MEMORY reads the assistant's window, first start and later ones alike")
+  void fromMemoryFollowsTheAssistantsWindow() {
+    for (JsonObject memory : List.of(new JsonObject().put("type", "message_window").put("maxMessages", 3),
+        new JsonObject().put("type", "zero"), new JsonObject().put("type", "naive"))) {
+      JsonObject assistant = await(store.assistants.create(new JsonObject().put("name", "m")
+          .put("memory", memory), deadline()));
+      String chatId = await(store.chats.create(assistant, "c", null, deadline())).getString("id");
+      for (int i = 1; i <= 5; i++) {
+        await(store.chats.appendUserMessage(chatId, "m" + i, null, deadline()));
+      }
+      List<String> expected = switch (memory.getString("type")) {
+        case "zero" -> List.of("m6");
+        case "naive" -> List.of("m1", "m2", "m3", "m4", "m5", "m6");
+        default -> List.of("m4", "m5", "m6");
+      };
+      String firstRun = token();
+      StartOutcome first = await(store.jobs.start(fromMemory(chatId, "first", firstRun, "m6"), deadline()));
+      assertThat(first.assistant().getString("id")).isEqualTo(assistant.getString("id"));
+      assertThat(first.history()).extracting(m -> m.getString("text")).as("first " + memory.encode())
+          .containsExactlyElementsOf(expected);
+      assertThat(await(store.jobs.releaseLock(chatId, firstRun, deadline()))).isTrue();
+
+      StartOutcome second = await(store.jobs.start(fromMemory(chatId, "second", token(), null), deadline()));
+      assertThat(second.status()).isEqualTo(Status.STARTED);
+      assertThat(second.assistant()).isEqualTo(first.assistant());
+      assertThat(second.history()).extracting(m -> m.getString("text")).as("second " + memory.encode())
+          .containsExactlyElementsOf(expected);
+    }
+  }
+
+  private static StartRequest fromMemory(String chatId, String jobId, String token, String text) {
+    return new StartRequest(chatId, jobId, token, "node-a", 30_000, text, Instant.now().toString(),
+        StartRequest.FROM_MEMORY);
+  }
+
+  /** Verifies how many messages each memory type needs, as {@link JobStore#historyLimit} works it out. */
+  @Test
+  @DisplayName("History limits: zero 1, message_window maxMessages, naive bounded")
+  void historyLimits() {
+    assertThat(JobStore.historyLimit(new JsonObject().put("memory", new JsonObject().put("type", "zero"))))
+        .isEqualTo(1);
+    assertThat(JobStore.historyLimit(new JsonObject().put("memory",
+        new JsonObject().put("type", "message_window").put("maxMessages", 7)))).isEqualTo(7);
+    assertThat(JobStore.historyLimit(new JsonObject())).isEqualTo(20);
+    assertThat(JobStore.historyLimit(new JsonObject().put("memory", new JsonObject().put("type", "naive"))))
+        .isEqualTo(JobStore.MAX_HISTORY);
   }
 
   /** Verifies that start on a chat that does not exist answers NOT_FOUND and takes no lock. */

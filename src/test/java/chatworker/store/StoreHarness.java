@@ -1,5 +1,6 @@
 package chatworker.store;
 
+import chatworker.model.Tokenizer;
 import chatworker.redis.Deadline;
 import chatworker.redis.RedisSettings;
 import chatworker.redis.ResilientRedis;
@@ -40,8 +41,9 @@ final class StoreHarness implements AutoCloseable {
     redis = ResilientRedis.create(vertx, RedisSettings.fromJson(settings));
     await(redis.start());
     assistants = new AssistantStore(redis);
-    chats = new ChatStore(redis);
-    jobs = new JobStore(redis, jobTtlSeconds);
+    Tokenizer.warmUp(); // loads the encoding here, not on an event loop
+    chats = new ChatStore(redis, Tokenizer::count);
+    jobs = new JobStore(redis, jobTtlSeconds, Tokenizer::count);
   }
 
   /** Layer settings for tests: short timeouts so faults show quickly; change them before opening. */
