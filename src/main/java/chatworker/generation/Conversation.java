@@ -2,6 +2,7 @@ package chatworker.generation;
 
 import chatworker.model.ChatTurn;
 import chatworker.model.Tokenizer;
+import chatworker.store.HistoryMessage;
 import chatworker.store.JobStore;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -28,14 +29,12 @@ public final class Conversation {
   private Conversation() {}
 
   /** The turns to send: system prompt first, then the kept history, oldest first. */
-  public static List<ChatTurn> turns(JsonObject assistant, JsonObject variables, List<JsonObject> history) {
+  public static List<ChatTurn> turns(JsonObject assistant, JsonObject variables, List<HistoryMessage> history) {
     JsonObject memory = assistant.getJsonObject("memory", new JsonObject());
     String type = memory.getString("type", "message_window");
     List<ChatTurn> kept = new ArrayList<>();
-    for (JsonObject message : history) {
-      String text = message.getString("text");
-      Integer tokens = message.getInteger("tokens"); // absent on messages stored before counts were kept
-      kept.add(new ChatTurn(message.getString("role"), text, tokens != null ? tokens : Tokenizer.count(text)));
+    for (HistoryMessage message : history) {
+      kept.add(new ChatTurn(message.role(), message.text(), message.tokens()));
     }
     if (type.equals("zero")) {
       kept = kept.isEmpty() || !"user".equals(kept.get(kept.size() - 1).role())

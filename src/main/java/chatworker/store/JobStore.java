@@ -25,6 +25,8 @@ public final class JobStore {
   public static final int MAX_HISTORY = 1_000;
   /** The most chats whose assistant snapshot a node keeps (see {@link SnapshotCache}); ~1 KB each. */
   static final int SNAPSHOTS_KEPT = 10_000;
+  /** The most history messages a node keeps over all chats (see {@link ChatHistory}); ~1 KB each. */
+  static final int MESSAGES_KEPT = 50_000;
 
   private static final LuaScript START = LuaScript.load("job-start");
   private static final LuaScript COMMIT = LuaScript.load("job-commit");
@@ -42,6 +44,7 @@ public final class JobStore {
   private final long jobTtlSeconds;
   private final ToIntFunction<String> tokenCounter;
   private final SnapshotCache snapshots = new SnapshotCache(SNAPSHOTS_KEPT);
+  private final ChatHistory histories;
 
   /**
    * A store on the given Redis layer; job records and their index live {@code jobTtlSeconds};
@@ -54,6 +57,7 @@ public final class JobStore {
     this.redis = redis;
     this.jobTtlSeconds = jobTtlSeconds;
     this.tokenCounter = tokenCounter;
+    this.histories = new ChatHistory(redis, tokenCounter, MESSAGES_KEPT);
   }
 
   /**
@@ -92,13 +96,14 @@ public final class JobStore {
       JsonObject known = snapshots.get(r.chatId());
       int limit = r.historyLimit() != StartRequest.FROM_MEMORY ? r.historyLimit()
           : known != null ? historyLimit(known) : StartRequest.FROM_MEMORY;
+      ChatHistory.Read read = limit > 0 ? histories.plan(r.chatId(), limit) : null;
       Future<Response> index = redis.send(indexRequest(r).arg("NX"), true, deadline);
       Future<List<Response>> script = START.runFollowedBy(redis, List.of(Keys.chat(r.chatId()),
               Keys.messages(r.chatId()), Keys.lock(r.chatId()), Keys.job(r.chatId(), r.jobId()),
               Keys.endedRun(r.chatId(), r.lockToken())),
           List.of(r.jobId(), r.lockToken(), r.nodeId(), Long.toString(r.leaseMs()), r.now(),
               known == null ? "1" : "0", Long.toString(jobTtlSeconds), r.chatId(), userMessage),
-          limit > 0 ? List.of(historyRequest(r.chatId(), limit)) : List.of(), true, deadline);
+          read != null ? List.of(read.request()) : List.of(), true, deadline);
       // join, not all: when start fails, neither command is still on its way.
       return Future.join(index, script).compose(both -> {
         List<Response> replies = script.result();
@@ -109,11 +114,10 @@ public final class JobStore {
         }
         JsonObject assistant = known != null ? known : snapshotOf(r.chatId(), reply.get(1));
         int historyLimit = limit != StartRequest.FROM_MEMORY ? limit : historyLimit(assistant);
-        Future<List<JsonObject>> history = limit != StartRequest.FROM_MEMORY
-            ? Future.succeededFuture(limit > 0 ? Replies.messages(replies.get(1), 0) : List.of())
-            : historyLimit == 0 ? Future.succeededFuture(List.of())
-            // the lock is ours now: nothing appends between the script and this read
-            : redis.send(historyRequest(r.chatId(), historyLimit), true, deadline).map(list -> Replies.messages(list, 0));
+        // Once STARTED the lock is ours: nothing appends between the script and these reads.
+        Future<List<HistoryMessage>> history = read != null ? histories.complete(read, replies.get(1), deadline)
+            : historyLimit > 0 ? histories.readNewest(r.chatId(), historyLimit, deadline)
+            : Future.succeededFuture(List.of());
         boolean indexWritten = index.result() != null; // SET NX answers nil when the key existed
         Future<?> indexed = indexWritten ? Future.succeededFuture() : redis.send(indexRequest(r), true, deadline);
         return Future.all(history, indexed).map(done -> new StartOutcome(status, assistant, history.result(),
@@ -141,9 +145,6 @@ public final class JobStore {
     return snapshot;
   }
 
-  private static Request historyRequest(String chatId, int limit) {
-    return Request.cmd(Command.LRANGE).arg(Keys.messages(chatId)).arg(-limit).arg(-1);
-  }
 
   private Request indexRequest(StartRequest r) {
     return Request.cmd(Command.SET).arg(Keys.jobIndex(r.jobId())).arg(r.chatId())

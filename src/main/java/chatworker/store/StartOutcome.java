@@ -16,7 +16,7 @@ import java.util.List;
  *                     same job), or null when the job has none
  * @param storedResult when ALREADY_SUCCEEDED: the job's stored success reply
  */
-public record StartOutcome(Status status, JsonObject assistant, List<JsonObject> history,
+public record StartOutcome(Status status, JsonObject assistant, List<HistoryMessage> history,
     JsonObject userMessage, JsonObject storedResult) {
 
   /** The outcomes of a start. */

@@ -3,6 +3,8 @@ package chatworker.generation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.model.ChatTurn;
+import chatworker.model.Tokenizer;
+import chatworker.store.HistoryMessage;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,10 +13,11 @@ import org.junit.jupiter.api.Test;
 
 class ConversationTest {
 
-  private static List<JsonObject> history(int messages) {
-    List<JsonObject> history = new ArrayList<>();
+  private static List<HistoryMessage> history(int messages) {
+    List<HistoryMessage> history = new ArrayList<>();
     for (int i = 1; i <= messages; i++) {
-      history.add(new JsonObject().put("role", i % 2 == 1 ? "user" : "assistant").put("text", "message " + i));
+      history.add(new HistoryMessage("m" + i, i, i % 2 == 1 ? "user" : "assistant", "message " + i,
+          Tokenizer.count("message " + i)));
     }
     return history;
   }

@@ -63,9 +63,10 @@ class JobStoreStartTest {
     assertThat(user.getInteger("tokens")).isEqualTo(Tokenizer.count("what is Redis?"));
     assertThat(user.getString("text")).isEqualTo("what is Redis?");
     assertThat(user.getLong("seq")).isEqualTo(2L);
-    assertThat(outcome.history()).extracting(m -> m.getString("text"))
+    assertThat(outcome.history()).extracting(HistoryMessage::text)
         .containsExactly("earlier", "what is Redis?");
-    assertThat(outcome.history().get(1)).isEqualTo(user);
+    assertThat(outcome.history().get(1)).isEqualTo(new HistoryMessage(user.getString("id"), 2, "user",
+        "what is Redis?", Tokenizer.count("what is Redis?")));
     assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(token);
     JsonObject job = await(store.jobs.getJob("job-1", deadline()));
     assertThat(job).isEqualTo(new JsonObject().put("jobId", "job-1").put("chatId", chatId)
@@ -85,7 +86,7 @@ class JobStoreStartTest {
     StartOutcome three = await(store.jobs.start(new StartRequest(chatId, "job-3", token(), "node-a", 30_000,
         null, Instant.now().toString(), 3), deadline()));
     assertThat(three.userMessage()).isNull();
-    assertThat(three.history()).extracting(m -> m.getString("text")).containsExactly("m3", "m4", "m5");
+    assertThat(three.history()).extracting(HistoryMessage::text).containsExactly("m3", "m4", "m5");
     assertThat(messageCount(chatId)).isEqualTo(5L);
 
     String other = store.newChat();
@@ -119,14 +120,14 @@ class JobStoreStartTest {
       String firstRun = token();
       StartOutcome first = await(store.jobs.start(fromMemory(chatId, "first", firstRun, "m6"), deadline()));
       assertThat(first.assistant().getString("id")).isEqualTo(assistant.getString("id"));
-      assertThat(first.history()).extracting(m -> m.getString("text")).as("first " + memory.encode())
+      assertThat(first.history()).extracting(HistoryMessage::text).as("first " + memory.encode())
           .containsExactlyElementsOf(expected);
       assertThat(await(store.jobs.releaseLock(chatId, firstRun, deadline()))).isTrue();
 
       StartOutcome second = await(store.jobs.start(fromMemory(chatId, "second", token(), null), deadline()));
       assertThat(second.status()).isEqualTo(Status.STARTED);
       assertThat(second.assistant()).isEqualTo(first.assistant());
-      assertThat(second.history()).extracting(m -> m.getString("text")).as("second " + memory.encode())
+      assertThat(second.history()).extracting(HistoryMessage::text).as("second " + memory.encode())
           .containsExactlyElementsOf(expected);
     }
   }
