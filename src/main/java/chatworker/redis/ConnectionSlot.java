@@ -1,7 +1,9 @@
 package chatworker.redis;
 
 import io.vertx.circuitbreaker.RetryPolicy;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
@@ -36,6 +38,8 @@ final class ConnectionSlot {
 
   private final Vertx vertx;
   private final Context context;
+  /** The thread the connection does its I/O on: a caller on it sends and hears back without a hop. */
+  private final EventLoop eventLoop;
   private final Redis client;
   private final RedisSettings settings;
   private final RetryPolicy backoff;
@@ -59,11 +63,17 @@ final class ConnectionSlot {
     this.index = index;
     this.vertx = vertx;
     this.context = context;
+    this.eventLoop = ((ContextInternal) context).nettyEventLoop();
     this.client = client;
     this.settings = settings;
     this.listener = listener;
     this.backoff = RetryPolicy.exponentialDelayWithJitter(settings.reconnectInitialDelayMs(),
         settings.reconnectMaxDelayMs());
+  }
+
+  /** Whether the calling thread is this connection's event loop. */
+  boolean isLocal() {
+    return eventLoop.inEventLoop();
   }
 
   /** The live connection, or null while (re)connecting. */

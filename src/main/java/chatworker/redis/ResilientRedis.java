@@ -10,6 +10,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -113,7 +114,10 @@ public final class ResilientRedis {
       }
     };
     for (int i = 0; i < settings.connections(); i++) {
-      slots.add(new ConnectionSlot(i, vertx, context, client, settings, listener));
+      // Each connection on an event loop of its own (round robin over the loops): a job running on
+      // that loop sends and hears back without handing over to another thread (see pickSlot).
+      Context slotContext = ((VertxInternal) vertx).createEventLoopContext();
+      slots.add(new ConnectionSlot(i, vertx, slotContext, client, settings, listener));
     }
   }
 
@@ -260,8 +264,21 @@ public final class ResilientRedis {
     };
   }
 
-  /** Picks a connection with room, round robin; reserves {@code cost} in-flight places on it. */
+  /**
+   * Picks a connection with room: the one on the caller's event loop if there is one, else round
+   * robin; reserves {@code cost} in-flight places on it.
+   */
   private SlotPick pickSlot(int cost) {
+    for (ConnectionSlot slot : slots) {
+      RedisConnection conn = slot.isLocal() ? slot.connection() : null;
+      if (conn != null) {
+        if (slot.inFlight.addAndGet(cost) <= settings.maxInFlightPerConnection()) {
+          return new SlotPick(slot, conn, null);
+        }
+        slot.inFlight.addAndGet(-cost);
+        break;
+      }
+    }
     int size = slots.size();
     int start = Math.floorMod(nextSlot.getAndIncrement(), size);
     boolean anyConnected = false;

@@ -64,7 +64,8 @@ public final class JobStore {
    * Takes the chat for a job and reads what the model needs (see {@link StartOutcome} and
    * {@code lua/job-start.lua}): the script takes the lock and appends the user text atomically, and
    * the history is a bounded {@code LRANGE} pipelined right behind it (once the script holds the lock
-   * nobody else appends, so the read sees what the script left). The index {@code cw:job:{jobId}}
+   * nobody else appends, so the read sees what the script left; {@link ChatHistory} reads only what
+   * came after the messages this node kept from the chat's last job here). The index {@code cw:job:{jobId}}
    * ({@code SET NX EX}) goes out at the same time, so the call costs one round trip. The index is a
    * command of its own, not part of the batch: it lives on another slot, and a cluster client refuses
    * a batch that spans nodes. All of it is safe to repeat (the script replays STARTED for the same
