@@ -32,7 +32,7 @@ final class ChatHistory {
   private final ResilientRedis redis;
   private final ToIntFunction<String> tokenCounter;
   private final int messagesKept;
-  private final LinkedHashMap<String, List<HistoryMessage>> windows = new LinkedHashMap<>(256, 0.75f, true);
+  private final LinkedHashMap<String, Window> windows = new LinkedHashMap<>(256, 0.75f, true);
   private int kept;
 
   ChatHistory(ResilientRedis redis, ToIntFunction<String> tokenCounter, int messagesKept) {
@@ -42,7 +42,15 @@ final class ChatHistory {
   }
 
   /** A planned read of the {@code limit} (> 0) newest messages; its request goes in the caller's pipeline. */
-  record Read(String chatId, int limit, List<HistoryMessage> window, Request request) {}
+  record Read(String chatId, int limit, Window window, Request request) {}
+
+  /** The newest messages of a chat read so far, oldest first, and the id of the newest, to check it. */
+  record Window(List<HistoryMessage> messages, String lastId) {
+
+    long lastSeq() {
+      return messages.get(messages.size() - 1).seq();
+    }
+  }
 
   /**
    * The read to pipeline right behind the start script: from the newest kept message on, bounded (a
@@ -50,11 +58,11 @@ final class ChatHistory {
    * kept.
    */
   Read plan(String chatId, int limit) {
-    List<HistoryMessage> window = kept(chatId);
+    Window window = kept(chatId);
     if (window == null) {
       return new Read(chatId, limit, null, newest(chatId, limit));
     }
-    long from = window.get(window.size() - 1).seq() - 1;
+    long from = window.lastSeq() - 1;
     return new Read(chatId, limit, window,
         Request.cmd(Command.LRANGE).arg(Keys.messages(chatId)).arg(from).arg(from + limit + TAIL_SLACK));
   }
@@ -64,61 +72,68 @@ final class ChatHistory {
    * lost, too much new, or too little kept), the newest messages are read again in full.
    */
   Future<List<HistoryMessage>> complete(Read read, Response reply, Deadline deadline) {
-    List<HistoryMessage> got = parse(reply);
-    List<HistoryMessage> history = read.window() == null ? got : extend(read.window(), got, read.limit());
+    if (read.window() == null) {
+      return Future.succeededFuture(keep(read.chatId(), reply));
+    }
+    List<HistoryMessage> history = extend(read.window(), reply, read.limit());
     if (history == null) {
       return readNewest(read.chatId(), read.limit(), deadline);
     }
-    keep(read.chatId(), history);
+    keep(read.chatId(), new Window(history, HistoryMessage.idOf(reply.get(reply.size() - 1).toString())));
     return Future.succeededFuture(history);
   }
 
   /** The {@code limit} (> 0) newest messages, read in full. */
   Future<List<HistoryMessage>> readNewest(String chatId, int limit, Deadline deadline) {
-    return redis.send(newest(chatId, limit), true, deadline).map(reply -> {
-      List<HistoryMessage> history = parse(reply);
-      keep(chatId, history);
-      return history;
-    });
+    return redis.send(newest(chatId, limit), true, deadline).map(reply -> keep(chatId, reply));
   }
 
-  /** The window extended by {@code got} (its first element the window's last), or null when it cannot be. */
-  private static List<HistoryMessage> extend(List<HistoryMessage> window, List<HistoryMessage> got, int limit) {
-    HistoryMessage last = window.get(window.size() - 1);
-    if (got.isEmpty() || !got.get(0).id().equals(last.id()) || got.size() > limit + TAIL_SLACK) {
+  /**
+   * The window extended by {@code tail} (whose first element must be the window's last), cut to the
+   * newest {@code limit}; null when it cannot be.
+   */
+  private List<HistoryMessage> extend(Window window, Response tail, int limit) {
+    if (tail.size() == 0 || tail.size() > limit + TAIL_SLACK
+        || !HistoryMessage.idOf(tail.get(0).toString()).equals(window.lastId())) {
       return null; // the kept message is gone (Redis lost writes), or the range is full: maybe more came
     }
-    List<HistoryMessage> joined = new ArrayList<>(window.size() + got.size() - 1);
-    joined.addAll(window);
-    joined.addAll(got.subList(1, got.size()));
+    List<HistoryMessage> joined = new ArrayList<>(window.messages().size() + tail.size() - 1);
+    joined.addAll(window.messages());
+    for (int i = 1; i < tail.size(); i++) {
+      joined.add(HistoryMessage.parse(tail.get(i).toString(), tokenCounter));
+    }
     if (joined.size() < limit && joined.get(0).seq() > 1) {
       return null; // fewer kept than this job asks for, and older messages exist
     }
     return List.copyOf(joined.subList(Math.max(0, joined.size() - limit), joined.size()));
   }
 
-  private List<HistoryMessage> parse(Response list) {
+  /** Reads a full window from its reply and keeps it; returns its messages. */
+  private List<HistoryMessage> keep(String chatId, Response list) {
     List<HistoryMessage> messages = new ArrayList<>(list.size());
     for (Response message : list) {
       messages.add(HistoryMessage.parse(message.toString(), tokenCounter));
     }
-    return List.copyOf(messages);
+    List<HistoryMessage> history = List.copyOf(messages);
+    keep(chatId, history.isEmpty() ? null : new Window(history, HistoryMessage.idOf(list.get(list.size() - 1).toString())));
+    return history;
   }
 
   private static Request newest(String chatId, int limit) {
     return Request.cmd(Command.LRANGE).arg(Keys.messages(chatId)).arg(-limit).arg(-1);
   }
 
-  private synchronized List<HistoryMessage> kept(String chatId) {
+  private synchronized Window kept(String chatId) {
     return windows.get(chatId);
   }
 
-  private synchronized void keep(String chatId, List<HistoryMessage> window) {
-    List<HistoryMessage> previous = window.isEmpty() ? windows.remove(chatId) : windows.put(chatId, window);
-    kept += window.size() - (previous == null ? 0 : previous.size());
-    Iterator<Map.Entry<String, List<HistoryMessage>>> eldest = windows.entrySet().iterator();
+  /** Keeps {@code window} as the chat's (null: forgets the chat), then trims to the budget. */
+  private synchronized void keep(String chatId, Window window) {
+    Window previous = window == null ? windows.remove(chatId) : windows.put(chatId, window);
+    kept += (window == null ? 0 : window.messages().size()) - (previous == null ? 0 : previous.messages().size());
+    Iterator<Map.Entry<String, Window>> eldest = windows.entrySet().iterator();
     while (kept > messagesKept && eldest.hasNext()) {
-      kept -= eldest.next().getValue().size();
+      kept -= eldest.next().getValue().messages().size();
       eldest.remove();
     }
   }

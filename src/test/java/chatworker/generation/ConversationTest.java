@@ -16,7 +16,7 @@ class ConversationTest {
   private static List<HistoryMessage> history(int messages) {
     List<HistoryMessage> history = new ArrayList<>();
     for (int i = 1; i <= messages; i++) {
-      history.add(new HistoryMessage("m" + i, i, i % 2 == 1 ? "user" : "assistant", "message " + i,
+      history.add(new HistoryMessage(i, i % 2 == 1 ? "user" : "assistant", "message " + i,
           Tokenizer.count("message " + i)));
     }
     return history;

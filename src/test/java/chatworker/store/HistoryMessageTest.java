@@ -10,20 +10,22 @@ import org.junit.jupiter.api.Test;
 class HistoryMessageTest {
 
   /**
-   * Verifies that a stored message is read to its id, seq, role, text and token count, whatever other fields
-   * it has (nested metadata included), and that a message stored without a count is counted.
+   * Verifies that a stored message is read to its seq, role, text and token count, and separately to
+   * its id, whatever other fields it has (nested metadata included), and that a message stored
+   * without a count is counted.
    */
   @Test
-  @DisplayName("A stored message reads to id, seq, role, text and tokens; a missing count is counted")
+  @DisplayName("A stored message reads to seq, role, text and tokens, and to its id; a missing count is counted")
   void readsRoleTextAndTokens() {
     JsonObject stored = MessageJson.user("m1", "c1", "say \"hi\" {not json}", 6, "now",
         new JsonObject().put("text", "not this one").put("nested", new JsonObject().put("role", "x")))
         .put("seq", 3);
     assertThat(HistoryMessage.parse(stored.encode(), text -> -1))
-        .isEqualTo(new HistoryMessage("m1", 3, "user", "say \"hi\" {not json}", 6));
+        .isEqualTo(new HistoryMessage(3, "user", "say \"hi\" {not json}", 6));
+    assertThat(HistoryMessage.idOf(stored.encode())).isEqualTo("m1");
 
     String old = new JsonObject().put("id", "m2").put("role", "assistant").put("text", "abc").put("seq", 4).encode();
-    assertThat(HistoryMessage.parse(old, String::length)).isEqualTo(new HistoryMessage("m2", 4, "assistant", "abc", 3));
+    assertThat(HistoryMessage.parse(old, String::length)).isEqualTo(new HistoryMessage(4, "assistant", "abc", 3));
   }
 
   /** Verifies that what is not a stored message fails loudly instead of feeding the model nonsense. */

@@ -65,7 +65,7 @@ class JobStoreStartTest {
     assertThat(user.getLong("seq")).isEqualTo(2L);
     assertThat(outcome.history()).extracting(HistoryMessage::text)
         .containsExactly("earlier", "what is Redis?");
-    assertThat(outcome.history().get(1)).isEqualTo(new HistoryMessage(user.getString("id"), 2, "user",
+    assertThat(outcome.history().get(1)).isEqualTo(new HistoryMessage(2, "user",
         "what is Redis?", Tokenizer.count("what is Redis?")));
     assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(token);
     JsonObject job = await(store.jobs.getJob("job-1", deadline()));
