@@ -216,7 +216,13 @@ public final class ResilientRedis {
       // Never send what the caller no longer waits for: a late SET NX would take a lock for no one.
       return fail(RedisFailure.of(Kind.TIMEOUT, "the call's deadline had passed before it was sent"));
     }
-    Future<T> result = breaker.execute(() -> withRetries(operation, cost, idempotent, deadline, 1, null));
+    // A call that finds no connection up keeps trying (with backoff) as long as one reconnect may take,
+    // whatever its attempt count: after CLIENT KILL every connection is down for a moment, and fast
+    // attempts would otherwise all be spent before the first one is back.
+    long reconnectGrace = System.nanoTime()
+        + TimeUnit.MILLISECONDS.toNanos(settings.reconnectInitialDelayMs() + settings.connectTimeoutMs());
+    Future<T> result = breaker.execute(() -> withRetries(operation, cost, idempotent, deadline, 1, null,
+        reconnectGrace));
     return result.recover(err -> fail(err instanceof OpenCircuitException
         ? RedisFailure.of(Kind.BREAKER_OPEN, "Redis circuit breaker is open after repeated failures")
         : RedisErrors.classify(err)));
@@ -225,23 +231,26 @@ public final class ResilientRedis {
   /**
    * Runs attempts until one succeeds or retrying is pointless. {@code hung} is the first attempt on
    * which Redis did not answer in time: a call that saw one ends as TIMEOUT whatever came after, so
-   * the caller learns that Redis hung rather than only what the retries met.
+   * the caller learns that Redis hung rather than only what the retries met. Until
+   * {@code reconnectGrace} (nanoTime) a call that found no connection is retried beyond the attempt
+   * limit.
    */
   private <T> Future<T> withRetries(Function<RedisConnection, Future<T>> operation, int cost,
-      boolean idempotent, Deadline deadline, int attempt, RedisFailure hung) {
+      boolean idempotent, Deadline deadline, int attempt, RedisFailure hung, long reconnectGrace) {
     return attempt(pickSlot(cost), operation, cost, deadline).recover(err -> {
       RedisFailure failure = (RedisFailure) err;
       RedisFailure firstHang = hung != null ? hung : failure.kind() == Kind.TIMEOUT && failure.outage() ? failure : null;
       if (closing) {
         return Future.failedFuture(RedisFailure.of(Kind.CLOSED, "the Redis layer closed during the call"));
       }
-      if (retryable(failure, idempotent) && attempt < settings.maxAttempts()
-          && breaker.state() != CircuitBreakerState.OPEN) {
+      boolean attemptsLeft = attempt < settings.maxAttempts()
+          || failure.kind() == Kind.NOT_CONNECTED && System.nanoTime() - reconnectGrace < 0;
+      if (retryable(failure, idempotent) && attemptsLeft && breaker.state() != CircuitBreakerState.OPEN) {
         long delay = Math.max(1, retryBackoff.delay(failure, attempt));
         if (delay < deadline.remainingMillis()) {
           Promise<T> retried = Promise.promise();
-          vertx.setTimer(delay, t -> withRetries(operation, cost, idempotent, deadline, attempt + 1, firstHang)
-              .onComplete(retried));
+          vertx.setTimer(delay, t -> withRetries(operation, cost, idempotent, deadline, attempt + 1, firstHang,
+                  reconnectGrace).onComplete(retried));
           return retried.future();
         }
         return Future.failedFuture(new RedisFailure(Kind.TIMEOUT,
