@@ -31,14 +31,15 @@ final class ChatHistory {
 
   private final ResilientRedis redis;
   private final ToIntFunction<String> tokenCounter;
-  private final int messagesKept;
+  /** The most characters of text (plus ~100 per message) kept over all chats. */
+  private final long budget;
   private final LinkedHashMap<String, Window> windows = new LinkedHashMap<>(256, 0.75f, true);
-  private int kept;
+  private long kept;
 
-  ChatHistory(ResilientRedis redis, ToIntFunction<String> tokenCounter, int messagesKept) {
+  ChatHistory(ResilientRedis redis, ToIntFunction<String> tokenCounter, long budget) {
     this.redis = redis;
     this.tokenCounter = tokenCounter;
-    this.messagesKept = messagesKept;
+    this.budget = budget;
   }
 
   /** A planned read of the {@code limit} (> 0) newest messages; its request goes in the caller's pipeline. */
@@ -49,6 +50,15 @@ final class ChatHistory {
 
     long lastSeq() {
       return messages.get(messages.size() - 1).seq();
+    }
+
+    /** What the window costs against the budget: its texts' characters plus ~100 per message. */
+    long weight() {
+      long weight = 0;
+      for (HistoryMessage message : messages) {
+        weight += 100 + message.text().length();
+      }
+      return weight;
     }
   }
 
@@ -130,10 +140,10 @@ final class ChatHistory {
   /** Keeps {@code window} as the chat's (null: forgets the chat), then trims to the budget. */
   private synchronized void keep(String chatId, Window window) {
     Window previous = window == null ? windows.remove(chatId) : windows.put(chatId, window);
-    kept += (window == null ? 0 : window.messages().size()) - (previous == null ? 0 : previous.messages().size());
+    kept += (window == null ? 0 : window.weight()) - (previous == null ? 0 : previous.weight());
     Iterator<Map.Entry<String, Window>> eldest = windows.entrySet().iterator();
-    while (kept > messagesKept && eldest.hasNext()) {
-      kept -= eldest.next().getValue().messages().size();
+    while (kept > budget && eldest.hasNext()) {
+      kept -= eldest.next().getValue().weight();
       eldest.remove();
     }
   }

@@ -25,8 +25,11 @@ public final class JobStore {
   public static final int MAX_HISTORY = 1_000;
   /** The most chats whose assistant snapshot a node keeps (see {@link SnapshotCache}); ~1 KB each. */
   static final int SNAPSHOTS_KEPT = 10_000;
-  /** The most history messages a node keeps over all chats (see {@link ChatHistory}); ~1 KB each. */
-  static final int MESSAGES_KEPT = 50_000;
+  /**
+   * How much history a node keeps over all chats (see {@link ChatHistory}): characters of text plus
+   * ~100 per message, so ~50,000 short messages or ~500 of 32 KB; at most ~60 MB of heap.
+   */
+  static final long HISTORY_KEPT_CHARS = 25_000_000;
 
   private static final LuaScript START = LuaScript.load("job-start");
   private static final LuaScript COMMIT = LuaScript.load("job-commit");
@@ -57,7 +60,7 @@ public final class JobStore {
     this.redis = redis;
     this.jobTtlSeconds = jobTtlSeconds;
     this.tokenCounter = tokenCounter;
-    this.histories = new ChatHistory(redis, tokenCounter, MESSAGES_KEPT);
+    this.histories = new ChatHistory(redis, tokenCounter, HISTORY_KEPT_CHARS);
   }
 
   /**
