@@ -105,10 +105,10 @@ public final class ChatStore {
   public Future<AppendOutcome> appendUserMessage(String chatId, String text, JsonObject metadata,
       Deadline deadline) {
     return Guard.call(() -> {
-      JsonObject message = MessageJson.user(UUID.randomUUID().toString(), chatId, text,
+      String message = MessageJson.openUser(UUID.randomUUID().toString(), chatId, text,
           tokenCounter.applyAsInt(text), Instant.now().toString(), metadata);
       return APPEND.run(redis, List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId)),
-          List.of(MessageJson.openField(message, "seq")), false, deadline);
+          List.of(message), false, deadline);
     }).map(reply -> {
       AppendOutcome.Status status = AppendOutcome.Status.valueOf(reply.get(0).toString());
       return new AppendOutcome(status,

@@ -35,8 +35,9 @@ public final class JobStore {
   private static final LuaScript COMMIT = LuaScript.load("job-commit");
   private static final LuaScript FINISH = LuaScript.load("job-finish");
   /**
-   * How long a finished run's token is remembered. A start still on its way when the run ended lands
-   * within the command timeout (after it the connection is closed); a minute is ample.
+   * How long the ended mark of a run whose job has no record yet is kept. A start still on its way when
+   * the run ended lands within the command timeout (after it the connection is closed); a minute is
+   * ample. In an existing record the mark lives as long as the record.
    */
   static final long ENDED_RUN_TTL_SECONDS = 60;
   private static final LuaScript RENEW = LuaScript.load("lock-renew");
@@ -68,11 +69,11 @@ public final class JobStore {
    * {@code lua/job-start.lua}): the script takes the lock and appends the user text atomically, and
    * the history is a bounded {@code LRANGE} pipelined right behind it (once the script holds the lock
    * nobody else appends, so the read sees what the script left; {@link ChatHistory} reads only what
-   * came after the messages this node kept from the chat's last job here). The index {@code cw:job:{jobId}}
-   * ({@code SET NX EX}) goes out at the same time, so the call costs one round trip. The index is a
-   * command of its own, not part of the batch: it lives on another slot, and a cluster client refuses
-   * a batch that spans nodes. All of it is safe to repeat (the script replays STARTED for the same
-   * token), so the layer may retry it.
+   * came after the messages this node kept from the chat's last job here). The index
+   * {@code cw:job:{jobId}} ({@code SET NX EX}) goes last in the same pipeline, so the call costs one
+   * round trip and one write. The index is on another slot than the chat: that is fine for a
+   * pipeline on one connection (each command is on its own), not for a script. All of it is safe to
+   * repeat (the script replays STARTED for the same token), so the layer may retry it.
    *
    * <p>The history's length depends on the assistant's memory, which the chat's snapshot holds. The
    * snapshot never changes, so the store keeps the ones it has read; the first start on a chat (on
@@ -94,40 +95,50 @@ public final class JobStore {
       if (r.leaseMs() < 1) {
         throw new IllegalArgumentException("leaseMs must be positive: " + r.leaseMs());
       }
-      String userMessage = r.userText() == null ? "" : MessageJson.openField(
-          MessageJson.user(UUID.randomUUID().toString(), r.chatId(), r.userText(),
-              tokenCounter.applyAsInt(r.userText()), r.now(), null), "seq");
+      String userMessage = r.userText() == null ? "" : MessageJson.openUser(UUID.randomUUID().toString(),
+          r.chatId(), r.userText(), tokenCounter.applyAsInt(r.userText()), r.now(), null);
       JsonObject known = snapshots.get(r.chatId());
       int limit = r.historyLimit() != StartRequest.FROM_MEMORY ? r.historyLimit()
           : known != null ? historyLimit(known) : StartRequest.FROM_MEMORY;
       ChatHistory.Read read = limit > 0 ? histories.plan(r.chatId(), limit) : null;
-      Future<Response> index = redis.send(indexRequest(r).arg("NX"), true, deadline);
-      Future<List<Response>> script = START.runFollowedBy(redis, List.of(Keys.chat(r.chatId()),
-              Keys.messages(r.chatId()), Keys.lock(r.chatId()), Keys.job(r.chatId(), r.jobId()),
-              Keys.endedRun(r.chatId(), r.lockToken())),
-          List.of(r.jobId(), r.lockToken(), r.nodeId(), Long.toString(r.leaseMs()), r.now(),
-              known == null ? "1" : "0", Long.toString(jobTtlSeconds), r.chatId(), userMessage),
-          read != null ? List.of(read.request()) : List.of(), true, deadline);
-      // join, not all: when start fails, neither command is still on its way.
-      return Future.join(index, script).compose(both -> {
-        List<Response> replies = script.result();
-        Response reply = replies.get(0);
-        StartOutcome.Status status = StartOutcome.Status.valueOf(reply.get(0).toString());
-        if (status != StartOutcome.Status.STARTED) {
-          return Future.succeededFuture(StartOutcome.notStarted(status, reply));
-        }
-        JsonObject assistant = known != null ? known : snapshotOf(r.chatId(), reply.get(1));
-        int historyLimit = limit != StartRequest.FROM_MEMORY ? limit : historyLimit(assistant);
-        // Once STARTED the lock is ours: nothing appends between the script and these reads.
-        Future<List<HistoryMessage>> history = read != null ? histories.complete(read, replies.get(1), deadline)
-            : historyLimit > 0 ? histories.readNewest(r.chatId(), historyLimit, deadline)
-            : Future.succeededFuture(List.of());
-        boolean indexWritten = index.result() != null; // SET NX answers nil when the key existed
-        Future<?> indexed = indexWritten ? Future.succeededFuture() : redis.send(indexRequest(r), true, deadline);
-        return Future.all(history, indexed).map(done -> new StartOutcome(status, assistant, history.result(),
-            Replies.jsonOrNull(reply.get(2)), null));
-      });
+      List<Request> after = read != null ? List.of(read.request(), indexRequest(r).arg("NX"))
+          : List.of(indexRequest(r).arg("NX"));
+      return START.runFollowedBy(redis, List.of(Keys.chat(r.chatId()), Keys.messages(r.chatId()),
+              Keys.lock(r.chatId()), Keys.job(r.chatId(), r.jobId())),
+          List.of(r.jobId(), r.lockToken(), r.nodeId(), Long.toString(r.leaseMs()), known == null ? "1" : "0",
+              Long.toString(jobTtlSeconds), userMessage),
+          after, true, deadline).compose(replies -> {
+            Response reply = replies.get(0);
+            StartOutcome.Status status = StartOutcome.Status.valueOf(reply.get(0).toString());
+            if (status != StartOutcome.Status.STARTED) {
+              return Future.succeededFuture(StartOutcome.notStarted(status, reply));
+            }
+            JsonObject assistant = known != null ? known : snapshotOf(r.chatId(), reply.get(1));
+            int historyLimit = limit != StartRequest.FROM_MEMORY ? limit : historyLimit(assistant);
+            // Once STARTED the lock is ours: nothing appends between the script and these reads.
+            Future<List<HistoryMessage>> history = read != null ? histories.complete(read, replies.get(1), deadline)
+                : historyLimit > 0 ? histories.readNewest(r.chatId(), historyLimit, deadline)
+                : Future.succeededFuture(List.of());
+            boolean indexWritten = replies.get(replies.size() - 1) != null; // SET NX: nil when the key existed
+            Future<?> indexed = indexWritten ? Future.succeededFuture() : redis.send(indexRequest(r), true, deadline);
+            String user = userMessageOf(reply, userMessage);
+            return Future.all(history, indexed).map(done -> new StartOutcome(status, assistant, history.result(),
+                user, null));
+          });
     });
+  }
+
+  /**
+   * This run's user message as stored: the one an earlier run of the job appended, or the one the
+   * script just appended (what we sent, closed with its seq), or null when there is none.
+   */
+  private static String userMessageOf(Response started, String sentOpen) {
+    String earlier = started.get(3).toString();
+    if (!earlier.isEmpty()) {
+      return earlier;
+    }
+    long seq = started.get(2).toLong();
+    return seq == 0 ? null : sentOpen + seq + "}";
   }
 
   /**
@@ -169,10 +180,10 @@ public final class JobStore {
    */
   public Future<CommitOutcome> commit(CommitRequest r, Deadline deadline) {
     return Guard.call(() -> {
-      JsonObject message = message(r);
+      String message = MessageJson.openAssistant(r.assistantMessageId(), r.chatId(), r.assistantText(),
+          tokenCounter.applyAsInt(r.assistantText()), r.now(), r.jobId());
       return COMMIT.run(redis, chatKeys(r.chatId(), r.jobId()),
-              List.of(r.lockToken(), r.jobId(), r.chatId(), Long.toString(jobTtlSeconds),
-                  MessageJson.openField(message, "seq"),
+              List.of(r.lockToken(), Long.toString(jobTtlSeconds), message,
                   MessageJson.openField(r.replyWithoutMessage(), "message")),
               true, deadline)
           .map(reply -> {
@@ -182,15 +193,10 @@ public final class JobStore {
               case ALREADY_SUCCEEDED -> new CommitOutcome(status, Replies.jsonOrNull(reply.get(1)));
               // the script stored this very reply: the same two pieces joined around this seq
               case COMMITTED -> new CommitOutcome(status, r.replyWithoutMessage().copy()
-                  .put("message", message.put("seq", reply.get(1).toLong())));
+                  .put("message", new JsonObject(message + reply.get(1).toLong() + "}")));
             };
           });
     });
-  }
-
-  private JsonObject message(CommitRequest r) {
-    return MessageJson.assistant(r.assistantMessageId(), r.chatId(), r.assistantText(),
-        tokenCounter.applyAsInt(r.assistantText()), r.now(), r.jobId());
   }
 
   /**
@@ -204,7 +210,7 @@ public final class JobStore {
       if (!END_STATES.contains(status)) {
         throw new IllegalArgumentException("status must be failed or cancelled: " + status);
       }
-      return FINISH.run(redis, List.of(Keys.lock(chatId), Keys.job(chatId, jobId), Keys.endedRun(chatId, token)),
+      return FINISH.run(redis, List.of(Keys.lock(chatId), Keys.job(chatId, jobId)),
           List.of(token, status, error == null ? "" : error.encode(), Long.toString(ENDED_RUN_TTL_SECONDS)),
           true, deadline);
     }).mapEmpty();
@@ -225,27 +231,26 @@ public final class JobStore {
     return Guard.call(() -> redis.send(Request.cmd(Command.GET).arg(Keys.jobIndex(jobId)), true, deadline))
         .compose(chatId -> chatId == null ? Future.succeededFuture() : redis.send(
             Request.cmd(Command.HMGET).arg(Keys.job(chatId.toString(), jobId))
-                .arg("jobId").arg("chatId").arg("status").arg("node").arg("result").arg("error"),
-            true, deadline))
-        .map(JobStore::jobOf);
+                .arg("status").arg("node").arg("result").arg("error"), true, deadline)
+            .map(fields -> jobOf(jobId, chatId.toString(), fields)));
   }
 
-  private static JsonObject jobOf(Response fields) {
-    if (fields == null || fields.get(2) == null) {
-      return null;
+  private static JsonObject jobOf(String jobId, String chatId, Response fields) {
+    if (fields.get(0) == null) {
+      return null; // expired, or only the ended mark of a run that never started
     }
     JsonObject job = new JsonObject()
-        .put("jobId", fields.get(0).toString())
-        .put("chatId", fields.get(1).toString())
-        .put("status", fields.get(2).toString());
+        .put("jobId", jobId)
+        .put("chatId", chatId)
+        .put("status", fields.get(0).toString());
+    if (fields.get(1) != null) {
+      job.put("node", fields.get(1).toString());
+    }
+    if (fields.get(2) != null) {
+      job.put("result", new JsonObject(fields.get(2).toString()));
+    }
     if (fields.get(3) != null) {
-      job.put("node", fields.get(3).toString());
-    }
-    if (fields.get(4) != null) {
-      job.put("result", new JsonObject(fields.get(4).toString()));
-    }
-    if (fields.get(5) != null) {
-      job.put("error", new JsonObject(fields.get(5).toString()));
+      job.put("error", new JsonObject(fields.get(3).toString()));
     }
     return job;
   }

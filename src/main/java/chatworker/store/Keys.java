@@ -11,7 +11,8 @@ package chatworker.store;
  * cw:chat:{chatId}                    hash: id, assistantId, name, createdAt, metadata, seq, assistant
  * cw:chat:{chatId}:msgs               list: message JSON, seq n at index n-1
  * cw:chat:{chatId}:lock               string: the lock token of the running generation (PX lease)
- * cw:chat:{chatId}:job:jobId          hash: the job record (EX jobTtlSeconds)
+ * cw:chat:{chatId}:job:jobId          hash: the job record: status, node, token, userSeq, result,
+ *                                     error, ended:&lt;token&gt; per ended run (EX jobTtlSeconds)
  * cw:job:{jobId}                      string: chatId, for lookups by bare jobId (EX jobTtlSeconds)
  * </pre>
  */
@@ -42,14 +43,6 @@ public final class Keys {
   /** The record of job {@code jobId} on the chat. */
   public static String job(String chatId, String jobId) {
     return chat(chatId) + ":job:" + checked(jobId);
-  }
-
-  /**
-   * Marks a run (its lock token) as ended: a start of that run that reaches Redis after its finish
-   * (the caller gave up first) takes nothing.
-   */
-  public static String endedRun(String chatId, String lockToken) {
-    return chat(chatId) + ":ended:" + checked(lockToken);
   }
 
   /** The index from a bare job id to its chat. */

@@ -1,5 +1,6 @@
 package chatworker.store;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -7,29 +8,35 @@ import io.vertx.core.json.JsonObject;
  * message's seq, so Java hands it the JSON "opened" before its last field
  * ({@code {"id":…,"createdAt":"…","seq":}) and the script adds the number and the closing brace.
  * That keeps every text and metadata value exactly as Java encoded it.
+ *
+ * <p>Messages are written straight into a string with Jackson's escaping (what {@code encode()} would
+ * give, without building a {@code JsonObject} first): a job writes two per run.
  */
 final class MessageJson {
+
+  private static final JsonStringEncoder ESCAPE = JsonStringEncoder.getInstance();
 
   private MessageJson() {}
 
   /**
-   * A user message without its seq: the contract's fields, the text's token count, and {@code metadata}
-   * when given.
+   * A user message opened before its seq: the contract's fields, the text's token count, and
+   * {@code metadata} when given.
    */
-  static JsonObject user(String id, String chatId, String text, int tokens, String createdAt, JsonObject metadata) {
-    JsonObject message = base(id, chatId, "user", text, tokens, createdAt);
+  static String openUser(String id, String chatId, String text, int tokens, String createdAt, JsonObject metadata) {
+    StringBuilder json = base(id, chatId, "user", text, tokens, createdAt);
     if (metadata != null) {
-      message.put("metadata", metadata);
+      json.append(",\"metadata\":").append(metadata.encode());
     }
-    return message;
+    return json.append(",\"seq\":").toString();
   }
 
   /**
-   * An assistant message without its seq: the contract's fields, the text's token count and the
-   * {@code jobId} that made it.
+   * An assistant message opened before its seq: the contract's fields, the text's token count and
+   * the {@code jobId} that made it.
    */
-  static JsonObject assistant(String id, String chatId, String text, int tokens, String createdAt, String jobId) {
-    return base(id, chatId, "assistant", text, tokens, createdAt).put("jobId", jobId);
+  static String openAssistant(String id, String chatId, String text, int tokens, String createdAt, String jobId) {
+    StringBuilder json = base(id, chatId, "assistant", text, tokens, createdAt);
+    return string(json.append(",\"jobId\":"), jobId).append(",\"seq\":").toString();
   }
 
   /**
@@ -42,14 +49,20 @@ final class MessageJson {
     return encoded.substring(0, encoded.length() - 1) + (object.isEmpty() ? "" : ",") + "\"" + field + "\":";
   }
 
-  private static JsonObject base(String id, String chatId, String role, String text, int tokens,
+  private static StringBuilder base(String id, String chatId, String role, String text, int tokens,
       String createdAt) {
-    return new JsonObject()
-        .put("id", id)
-        .put("chatId", chatId)
-        .put("role", role)
-        .put("text", text)
-        .put("tokens", tokens)
-        .put("createdAt", createdAt);
+    StringBuilder json = new StringBuilder(text.length() + 192);
+    string(json.append("{\"id\":"), id);
+    string(json.append(",\"chatId\":"), chatId);
+    json.append(",\"role\":\"").append(role).append('"');
+    string(json.append(",\"text\":"), text);
+    json.append(",\"tokens\":").append(tokens);
+    return string(json.append(",\"createdAt\":"), createdAt);
+  }
+
+  private static StringBuilder string(StringBuilder json, String value) {
+    json.append('"');
+    ESCAPE.quoteAsString(value, json);
+    return json.append('"');
   }
 }

@@ -12,12 +12,18 @@ import java.util.List;
  *                     the jobs on this chat, so read it, never change it
  * @param history      when STARTED: the chat's newest messages (at most the history limit), oldest
  *                     first, the user message of this job included; else empty
- * @param userMessage  when STARTED: this job's user message (appended now, or by an earlier run of the
- *                     same job), or null when the job has none
+ * @param userMessageJson when STARTED: this job's user message as stored (appended now, or by an
+ *                     earlier run of the same job), or null when the job has none; kept as text
+ *                     because the job itself never needs it parsed (it is the history's newest)
  * @param storedResult when ALREADY_SUCCEEDED: the job's stored success reply
  */
 public record StartOutcome(Status status, JsonObject assistant, List<HistoryMessage> history,
-    JsonObject userMessage, JsonObject storedResult) {
+    String userMessageJson, JsonObject storedResult) {
+
+  /** {@link #userMessageJson} parsed, or null. */
+  public JsonObject userMessage() {
+    return userMessageJson == null ? null : new JsonObject(userMessageJson);
+  }
 
   /** The outcomes of a start. */
   public enum Status {

@@ -66,10 +66,10 @@ class ClusterModeTest {
 
       List<String> chatKeys = allKeys().stream().filter(key -> key.startsWith("cw:chat:")).toList();
       assertThat(chatKeys).containsExactlyInAnyOrder(Keys.chat(chatId), Keys.messages(chatId),
-          Keys.job(chatId, "job-1"), Keys.job(chatId, "job-2"), Keys.endedRun(chatId, second));
+          Keys.job(chatId, "job-1"), Keys.job(chatId, "job-2"));
       int slot = keySlot(Keys.chat(chatId));
       for (String key : List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId),
-          Keys.job(chatId, "job-1"), Keys.job(chatId, "job-2"), Keys.endedRun(chatId, second))) {
+          Keys.job(chatId, "job-1"), Keys.job(chatId, "job-2"))) {
         assertThat(keySlot(key)).as(key).isEqualTo(slot).isEqualTo(Slots.of(key));
       }
       assertThat(keySlot(Keys.jobIndex("job-1"))).isEqualTo(Slots.of(Keys.jobIndex("job-1")));

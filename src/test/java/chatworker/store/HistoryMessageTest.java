@@ -17,9 +17,8 @@ class HistoryMessageTest {
   @Test
   @DisplayName("A stored message reads to seq, role, text and tokens, and to its id; a missing count is counted")
   void readsRoleTextAndTokens() {
-    JsonObject stored = MessageJson.user("m1", "c1", "say \"hi\" {not json}", 6, "now",
-        new JsonObject().put("text", "not this one").put("nested", new JsonObject().put("role", "x")))
-        .put("seq", 3);
+    JsonObject stored = new JsonObject(MessageJson.openUser("m1", "c1", "say \"hi\" {not json}", 6, "now",
+        new JsonObject().put("text", "not this one").put("nested", new JsonObject().put("role", "x"))) + "3}");
     assertThat(HistoryMessage.parse(stored.encode(), text -> -1))
         .isEqualTo(new HistoryMessage(3, "user", "say \"hi\" {not json}", 6));
     assertThat(HistoryMessage.idOf(stored.encode())).isEqualTo("m1");

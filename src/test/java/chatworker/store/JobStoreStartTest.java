@@ -163,7 +163,8 @@ class JobStoreStartTest {
 
   /**
    * Verifies that a run whose finish reached Redis before its start (the caller gave up while the
-   * start was on its way) takes nothing when the start lands: ENDED, no lock, no record, no message.
+   * start was on its way) takes nothing when the start lands: ENDED, no lock, no message, and no job
+   * to report (the record holds only the run's ended mark, for a minute).
    */
   @Test
   @DisplayName("A start that lands after its run's finish takes nothing")
@@ -176,8 +177,11 @@ class JobStoreStartTest {
     StartOutcome outcome = await(store.jobs.start(start(chatId, "job-late", token, "too late"), deadline()));
 
     assertThat(outcome.status()).isEqualTo(Status.ENDED);
-    assertThat(redisServer.server().command("EXISTS", Keys.lock(chatId), Keys.job(chatId, "job-late")))
-        .isEqualTo("0");
+    assertThat(redisServer.server().command("EXISTS", Keys.lock(chatId))).isEqualTo("0");
+    assertThat(redisServer.server().command("HKEYS", Keys.job(chatId, "job-late"))).isEqualTo("ended:" + token);
+    assertThat(Long.parseLong(redisServer.server().command("TTL", Keys.job(chatId, "job-late"))))
+        .isBetween(1L, JobStore.ENDED_RUN_TTL_SECONDS);
+    assertThat(await(store.jobs.getJob("job-late", deadline()))).isNull();
     assertThat(messageCount(chatId)).isZero();
     StartOutcome fresh = await(store.jobs.start(start(chatId, "job-late", token(), "a new run"), deadline()));
     assertThat(fresh.status()).isEqualTo(Status.STARTED);
