@@ -29,12 +29,19 @@ import org.slf4j.LoggerFactory;
  * user message, history — one Redis round trip), model, fenced commit (one round trip). Every way
  * out — success, model error, Redis error, deadline, cancel, shutdown — ends the outcome once, and
  * every way out after the lock was taken releases it (or the lease does, if Redis is gone).
+ *
+ * <p>The reply comes by the job's deadline ({@code timeoutMs}) whatever happens: the work stops a
+ * little earlier (the clean-up reserve), so that a failure's clean-up normally lands before the
+ * reply and the client finds the chat free; a clean-up that Redis does not take in time goes on
+ * after the reply instead of holding it back.
  */
 final class GenerationJob {
 
   private static final Logger log = LoggerFactory.getLogger(GenerationJob.class);
   /** Deadline of the clean-up write after a failure; the job's own deadline may have passed. */
   private static final long CLEANUP_DEADLINE_MS = 2_000;
+  /** The most of a job's time kept for its clean-up: a tenth, at least 50 ms, at most half, never above this. */
+  private static final long CLEANUP_RESERVE_MAX_MS = 250;
 
   private final Vertx vertx;
   private final Context context;
@@ -46,14 +53,20 @@ final class GenerationJob {
   private final String lockToken = UUID.randomUUID().toString();
   private final Promise<JsonObject> outcome = Promise.promise();
   private final long startedNanos = System.nanoTime();
+  /** The reply is sent by then. */
+  private final Deadline replyBy;
+  /** The work (Redis calls, the model) stops by then: {@link #replyBy} less the clean-up reserve. */
   private final Deadline deadline;
   private final long timeoutMs;
+  private final long renewEveryMs;
 
   /** Whether this run may hold the chat lock: from sending the start until the commit released it. */
   private boolean mayHoldLock;
   private ModelCall modelCall;
-  private long deadlineTimer = -1;
-  private long renewTimer = -1;
+  /** One timer per job, for the deadline and the lock's renewals (a job usually ends before it fires). */
+  private long timer = -1;
+  /** Set once the job holds the lock and runs the model: from then on the timer renews the lease. */
+  private boolean renewing;
   private long streamSeq;
   /** Written when the last chunk so far was handed to the event bus; the reply waits for it. */
   private Future<Void> lastChunk = Future.succeededFuture();
@@ -68,7 +81,10 @@ final class GenerationJob {
     this.nodeId = nodeId;
     this.request = request;
     this.timeoutMs = request.timeoutMs() != null ? request.timeoutMs() : settings.defaultTimeoutMs();
-    this.deadline = Deadline.inMillis(timeoutMs);
+    this.replyBy = Deadline.inMillis(timeoutMs);
+    long reserve = Math.min(CLEANUP_RESERVE_MAX_MS, Math.min(timeoutMs / 2, Math.max(timeoutMs / 10, 50)));
+    this.deadline = Deadline.inMillis(timeoutMs - reserve);
+    this.renewEveryMs = Math.max(1, settings.lockLeaseMs() / 3);
   }
 
   String jobId() {
@@ -79,8 +95,7 @@ final class GenerationJob {
   Future<JsonObject> run() {
     // A start that failed on the way back may still have taken the lock: clean-up asks (fenced by token).
     mayHoldLock = true;
-    deadlineTimer = vertx.setTimer(timeoutMs, t -> abort(new ApiException(ErrorCode.TIMEOUT,
-        "the job did not finish within its deadline of " + timeoutMs + " ms")));
+    armTimer();
     jobs.start(new StartRequest(request.chatId(), request.jobId(), lockToken, nodeId, settings.lockLeaseMs(),
             request.text(), Instant.now().toString(), StartRequest.FROM_MEMORY), deadline)
         .onComplete(started -> {
@@ -90,8 +105,24 @@ final class GenerationJob {
             onStarted(started.result());
           }
         });
-    // The reply waits for the clean-up, so a client that got a failure finds the chat free at once.
-    return outcome.future().eventually(() -> cleanUp(outcome.future().cause()));
+    // The reply waits for the clean-up, so a client that got a failure finds the chat free at once,
+    // but never past the deadline.
+    return outcome.future().eventually(() -> byReplyDeadline(cleanUp(outcome.future().cause())));
+  }
+
+  /** Fires at the deadline, or at the next renewal of the lock if that comes first. */
+  private void armTimer() {
+    long untilDeadline = Math.max(1, deadline.remainingMillis());
+    timer = vertx.setTimer(Math.min(untilDeadline, renewEveryMs), t -> {
+      if (deadline.expired()) {
+        abort(new ApiException(ErrorCode.TIMEOUT, "the job did not finish within its deadline of " + timeoutMs + " ms"));
+        return;
+      }
+      if (renewing) {
+        renewLock();
+      }
+      armTimer();
+    });
   }
 
   /** Stops the job with {@code reason} (cancel, deadline, shutdown); a no-op once it has ended. */
@@ -129,8 +160,7 @@ final class GenerationJob {
           "model provider '" + model.getString("provider") + "' is not configured on this node"));
       return;
     }
-    long renewEvery = Math.max(1, settings.lockLeaseMs() / 3);
-    renewTimer = vertx.setPeriodic(renewEvery, t -> renewLock(renewEvery));
+    renewing = true;
     modelCall = provider.generate(new ModelRequest(model.getString("name"), model.getJsonObject("options"),
         Conversation.turns(assistant, request.systemPromptVariables(), started.history())), this::stream);
     modelCall.result().onComplete(reply -> {
@@ -151,8 +181,8 @@ final class GenerationJob {
     }
   }
 
-  private void renewLock(long renewEvery) {
-    jobs.renewLock(request.chatId(), lockToken, settings.lockLeaseMs(), Deadline.inMillis(renewEvery))
+  private void renewLock() {
+    jobs.renewLock(request.chatId(), lockToken, settings.lockLeaseMs(), Deadline.inMillis(renewEveryMs))
         .onSuccess(stillOurs -> {
           if (!stillOurs) {
             abort(lockLost());
@@ -202,10 +232,8 @@ final class GenerationJob {
    * fails: when Redis cannot take the clean-up write, the lock is left to its lease.
    */
   private Future<Void> cleanUp(Throwable failure) {
-    vertx.cancelTimer(deadlineTimer);
-    if (renewTimer != -1) {
-      vertx.cancelTimer(renewTimer);
-    }
+    vertx.cancelTimer(timer);
+    renewing = false;
     if (failure == null || !mayHoldLock) {
       return Future.succeededFuture();
     }
@@ -218,5 +246,19 @@ final class GenerationJob {
               + "the chat lock expires with its lease", request.jobId(), api.code(), err.getMessage());
           return Future.succeededFuture();
         });
+  }
+
+  /** {@code cleanUp} or the reply deadline, whichever comes first; the clean-up goes on regardless. */
+  private Future<Void> byReplyDeadline(Future<Void> cleanUp) {
+    if (cleanUp.isComplete()) {
+      return cleanUp;
+    }
+    Promise<Void> replyNow = Promise.promise();
+    long replyTimer = vertx.setTimer(Math.max(1, replyBy.remainingMillis()), t -> replyNow.tryComplete());
+    cleanUp.onComplete(done -> {
+      vertx.cancelTimer(replyTimer);
+      replyNow.tryComplete();
+    });
+    return replyNow.future();
   }
 }

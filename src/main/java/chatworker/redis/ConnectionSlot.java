@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One held, pipelined connection to Redis and the loop that keeps it up: connect with a deadline,
  * notice loss (peer close, socket error, or being taken out of service), reconnect with exponential
- * backoff and full jitter. Connect and reconnect run on the layer's context; {@link #connection()} and
- * {@link #inFlight} are read from any thread.
+ * backoff and full jitter, and a watchdog that takes a connection out of service when it has
+ * commands in flight but answered none for the command timeout. Connect, reconnect and the watchdog
+ * run on the slot's own context; {@link #connection()}, {@link #reserve} and {@link #release} are
+ * called from any thread.
  */
 final class ConnectionSlot {
 
@@ -35,6 +37,16 @@ final class ConnectionSlot {
   final int index;
   /** Commands written to this connection whose reply has not arrived yet (a batch counts its size). */
   final AtomicInteger inFlight = new AtomicInteger();
+  /**
+   * When the connection last showed progress: a reply arrived, or it got work while it had none. One
+   * watchdog per slot reads it instead of a timer per command (which cost a schedule and a cancel
+   * on every call): replies come in order, so a connection that answers nothing for the command
+   * timeout while it has commands in flight is hung, whichever command it is stuck on.
+   */
+  private volatile long lastProgressNanos = System.nanoTime();
+  /** The connection the watchdog found hung: what fails on it failed because Redis did not answer. */
+  private volatile RedisConnection hung;
+  private long watchdogTimer = -1;
 
   private final Vertx vertx;
   private final Context context;
@@ -81,11 +93,52 @@ final class ConnectionSlot {
     return connection.get();
   }
 
-  /** Starts connecting; the future completes after the first attempt, whether it worked or not. */
+  /** Takes {@code cost} in-flight places if that keeps within {@code limit}; false (and none taken) if not. */
+  boolean reserve(int cost, int limit) {
+    int now = inFlight.addAndGet(cost);
+    if (now > limit) {
+      inFlight.addAndGet(-cost);
+      return false;
+    }
+    if (now == cost) {
+      lastProgressNanos = System.nanoTime(); // idle until now: the wait for an answer starts here
+    }
+    return true;
+  }
+
+  /** Gives back the places of a command whose reply (or failure) has arrived. */
+  void release(int cost) {
+    lastProgressNanos = System.nanoTime();
+    inFlight.addAndGet(-cost);
+  }
+
+  /** Whether the watchdog took {@code conn} out of service because it stopped answering. */
+  boolean foundHung(RedisConnection conn) {
+    return conn != null && hung == conn;
+  }
+
+  /**
+   * Starts connecting and watching; the future completes after the first attempt, whether it worked
+   * or not.
+   */
   io.vertx.core.Future<Void> start() {
     io.vertx.core.Promise<Void> firstAttempt = io.vertx.core.Promise.promise();
-    context.runOnContext(v -> connect(firstAttempt));
+    context.runOnContext(v -> {
+      long tick = Math.max(5, settings.commandTimeoutMs() / 10);
+      watchdogTimer = vertx.setPeriodic(tick, t -> watch());
+      connect(firstAttempt);
+    });
     return firstAttempt.future();
+  }
+
+  /** A connection with work in flight and no answer for the command timeout is hung: replace it. */
+  private void watch() {
+    RedisConnection conn = connection.get();
+    long silentNanos = System.nanoTime() - lastProgressNanos;
+    if (conn != null && inFlight.get() > 0 && silentNanos > settings.commandTimeoutMs() * 1_000_000L) {
+      hung = conn;
+      takeOutOfService(conn, "no reply within " + settings.commandTimeoutMs() + " ms");
+    }
   }
 
   private void connect(io.vertx.core.Promise<Void> attemptDone) {
@@ -154,6 +207,10 @@ final class ConnectionSlot {
     lossLogged = false;
     connectedAtNanos = System.nanoTime();
     connection.set(conn);
+    if (closed && connection.compareAndSet(conn, null)) {
+      forceClose(conn); // close() ran on another thread meanwhile and saw no connection to close
+      return;
+    }
     listener.connected(this, afterLoss);
   }
 
@@ -218,6 +275,10 @@ final class ConnectionSlot {
       if (reconnectTimer != -1) {
         vertx.cancelTimer(reconnectTimer);
         reconnectTimer = -1;
+      }
+      if (watchdogTimer != -1) {
+        vertx.cancelTimer(watchdogTimer);
+        watchdogTimer = -1;
       }
     });
     RedisConnection conn = connection.getAndSet(null);

@@ -10,6 +10,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.redis.client.Command;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +60,10 @@ public final class ResilientRedis {
   private final AtomicLong lastPingMicros = new AtomicLong(-1);
   private volatile boolean authRejected;
   private volatile boolean closing;
+  /** The breaker's state is CLOSED: mirrored from its handlers, read on every call without its lock. */
+  private volatile boolean breakerClosed = true;
+  /** A failure was reported to the breaker since the last success reset its count. */
+  private volatile boolean breakerCounting;
   private final AtomicBoolean started = new AtomicBoolean();
   private long healthTimer = -1;
 
@@ -77,14 +83,17 @@ public final class ResilientRedis {
         .failurePolicy(result -> result.failed() && (breakerState() == CircuitBreakerState.HALF_OPEN
             || result.cause() instanceof RedisFailure failure && failure.outage()))
         .openHandler(v -> {
+          breakerClosed = false;
           breakerChanges.get(CircuitBreakerState.OPEN).increment();
           log.warn("Redis circuit breaker OPEN: calls fail fast for {} ms", settings.breakerResetTimeoutMs());
         })
         .halfOpenHandler(v -> {
+          breakerClosed = false;
           breakerChanges.get(CircuitBreakerState.HALF_OPEN).increment();
           log.info("Redis circuit breaker HALF_OPEN: probing");
         })
         .closeHandler(v -> {
+          breakerClosed = true;
           breakerChanges.get(CircuitBreakerState.CLOSED).increment();
           log.info("Redis circuit breaker CLOSED");
         });
@@ -168,7 +177,10 @@ public final class ResilientRedis {
     }
     context.runOnContext(v -> healthTimer = vertx.setPeriodic(settings.healthCheckIntervalMs(),
         t -> slots.forEach(this::ping)));
-    return Future.join(attempts).mapEmpty();
+    // The attempts end on the slots' own loops: complete on the caller's context, as every call does.
+    Promise<Void> started = ((ContextInternal) vertx.getOrCreateContext()).promise();
+    Future.join(attempts).onComplete(done -> started.complete());
+    return started.future();
   }
 
   public RedisSettings settings() {
@@ -221,11 +233,41 @@ public final class ResilientRedis {
     // attempts would otherwise all be spent before the first one is back.
     long reconnectGrace = System.nanoTime()
         + TimeUnit.MILLISECONDS.toNanos(settings.reconnectInitialDelayMs() + settings.connectTimeoutMs());
+    if (breakerClosed) {
+      return callWhileClosed(() -> withRetries(operation, cost, idempotent, deadline, 1, null, reconnectGrace));
+    }
     Future<T> result = breaker.execute(() -> withRetries(operation, cost, idempotent, deadline, 1, null,
         reconnectGrace));
     return result.recover(err -> fail(err instanceof OpenCircuitException
         ? RedisFailure.of(Kind.BREAKER_OPEN, "Redis circuit breaker is open after repeated failures")
         : RedisErrors.classify(err)));
+  }
+
+  /**
+   * A call while the breaker is closed, beside it rather than through {@code breaker.execute}: what
+   * the breaker would do on this path (count an outage, reset the count on success) is done by
+   * reporting to it, without its promises, context hop and lock on every call. It still completes on
+   * the caller's context, as the breaker would. Open and half-open calls go through the breaker.
+   */
+  private <T> Future<T> callWhileClosed(Supplier<Future<T>> attempts) {
+    Promise<T> result = ((ContextInternal) vertx.getOrCreateContext()).promise();
+    attempts.get().onComplete(done -> {
+      if (done.succeeded()) {
+        if (breakerCounting && breakerClosed) {
+          breakerCounting = false;
+          breaker.reset(); // while CLOSED this only zeroes the failure count, as a success through it would
+        }
+        result.complete(done.result());
+        return;
+      }
+      RedisFailure failure = RedisErrors.classify(done.cause());
+      if (failure.outage()) {
+        breakerCounting = true;
+        breaker.execute(() -> Future.failedFuture(failure)); // counted by the failure policy; may open it
+      }
+      result.fail(counted(failure));
+    });
+    return result.future();
   }
 
   /**
@@ -278,13 +320,13 @@ public final class ResilientRedis {
    * robin; reserves {@code cost} in-flight places on it.
    */
   private SlotPick pickSlot(int cost) {
+    int limit = settings.maxInFlightPerConnection();
     for (ConnectionSlot slot : slots) {
       RedisConnection conn = slot.isLocal() ? slot.connection() : null;
       if (conn != null) {
-        if (slot.inFlight.addAndGet(cost) <= settings.maxInFlightPerConnection()) {
+        if (slot.reserve(cost, limit)) {
           return new SlotPick(slot, conn, null);
         }
-        slot.inFlight.addAndGet(-cost);
         break;
       }
     }
@@ -298,10 +340,9 @@ public final class ResilientRedis {
         continue;
       }
       anyConnected = true;
-      if (slot.inFlight.addAndGet(cost) <= settings.maxInFlightPerConnection()) {
+      if (slot.reserve(cost, limit)) {
         return new SlotPick(slot, conn, null);
       }
-      slot.inFlight.addAndGet(-cost);
     }
     RedisFailure failure = anyConnected
         ? RedisFailure.of(Kind.QUEUE_FULL, "Redis request queue is full ("
@@ -314,10 +355,12 @@ public final class ResilientRedis {
   private record SlotPick(ConnectionSlot slot, RedisConnection connection, RedisFailure failure) {}
 
   /**
-   * One try on one connection. The caller hears back by its deadline at the latest; the command itself
-   * gets the command timeout, after which its connection is taken out of service even when the caller
-   * has already left: a connection with an unanswered command can no longer be trusted to pair
-   * replies with requests (a middlebox may have dropped bytes), so it must not serve anyone else.
+   * One try on one connection. The caller hears back by its deadline at the latest (a timer, only for
+   * a deadline shorter than the command timeout); the command itself has the command timeout, kept
+   * by its slot's watchdog, which takes a connection that stopped answering out of service even when
+   * its callers have already left: a connection with an unanswered command can no longer be trusted
+   * to pair replies with requests (a middlebox may have dropped bytes), so it must not serve anyone
+   * else. Its commands then fail as TIMEOUT.
    */
   private <T> Future<T> attempt(SlotPick pick, Function<RedisConnection, Future<T>> operation, int cost,
       Deadline deadline) {
@@ -325,18 +368,8 @@ public final class ResilientRedis {
       return Future.failedFuture(pick.failure());
     }
     Promise<T> promise = Promise.promise();
-    long commandTimeout = settings.commandTimeoutMs();
     long callerWait = Math.max(1, deadline.remainingMillis());
-    long[] timers = new long[2];
-    AtomicBoolean answered = new AtomicBoolean();
-    timers[1] = vertx.setTimer(commandTimeout, t -> {
-      if (!answered.get()) {
-        promise.tryFail(new RedisFailure(Kind.TIMEOUT,
-            "Redis did not answer within " + commandTimeout + " ms", true, null));
-        pick.slot().takeOutOfService(pick.connection(), "no reply within " + commandTimeout + " ms");
-      }
-    });
-    timers[0] = callerWait < commandTimeout
+    long deadlineTimer = callerWait < settings.commandTimeoutMs()
         ? vertx.setTimer(callerWait, t -> promise.tryFail(RedisFailure.of(Kind.TIMEOUT, "the call's deadline passed")))
         : -1;
     Future<T> sent;
@@ -347,14 +380,17 @@ public final class ResilientRedis {
     }
     sent.onComplete(ar -> {
       // The reply (or the connection's end) has arrived: only now does the place become free.
-      answered.set(true);
-      pick.slot().inFlight.addAndGet(-cost);
-      vertx.cancelTimer(timers[1]);
-      if (timers[0] != -1) {
-        vertx.cancelTimer(timers[0]);
+      pick.slot().release(cost);
+      if (deadlineTimer != -1) {
+        vertx.cancelTimer(deadlineTimer);
       }
       if (ar.succeeded()) {
         promise.tryComplete(ar.result());
+        return;
+      }
+      if (pick.slot().foundHung(pick.connection())) {
+        promise.tryFail(new RedisFailure(Kind.TIMEOUT,
+            "Redis did not answer within " + settings.commandTimeoutMs() + " ms", true, null));
         return;
       }
       RedisFailure failure = RedisErrors.classify(ar.cause());
@@ -375,9 +411,9 @@ public final class ResilientRedis {
     if (conn == null || closing) {
       return;
     }
-    slot.inFlight.incrementAndGet();
+    slot.reserve(1, Integer.MAX_VALUE);
     long started = System.nanoTime();
-    // A deadline past the command timeout: only the command's own timer ends a hung PING.
+    // A deadline past the command timeout: only the slot's watchdog ends a hung PING.
     attempt(new SlotPick(slot, conn, null), c -> c.send(Request.cmd(Command.PING)), 1,
         Deadline.inMillis(settings.commandTimeoutMs() + 1_000))
         .onSuccess(pong -> {
@@ -403,8 +439,13 @@ public final class ResilientRedis {
   }
 
   private <T> Future<T> fail(RedisFailure failure) {
+    return Future.failedFuture(counted(failure));
+  }
+
+  /** Counts a failure that reaches a caller, by kind (for /status and /metrics). */
+  private RedisFailure counted(RedisFailure failure) {
     failures.get(failure.kind()).increment();
-    return Future.failedFuture(failure);
+    return failure;
   }
 
   /** The layer's state right now. */
