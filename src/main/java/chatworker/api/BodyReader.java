@@ -2,7 +2,6 @@ package chatworker.api;
 
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reads one request body field by field, failing with INVALID_REQUEST that names the field. Every
@@ -14,7 +13,6 @@ public final class BodyReader {
   public static final int MAX_TEXT = 32_768;
   /** Largest metadata object, encoded. */
   public static final int MAX_METADATA_BYTES = 4_096;
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
   private final JsonObject body;
   private final String prefix;
@@ -62,10 +60,21 @@ public final class BodyReader {
   /** An id: 1..128 characters of [A-Za-z0-9_-]. */
   public String requiredId(String field) {
     String id = requiredString(field, 128);
-    if (!ID.matcher(id).matches()) {
+    if (!isId(id)) {
       throw invalid(field, "must be 1..128 characters of A-Z a-z 0-9 _ -");
     }
     return id;
+  }
+
+  /** [A-Za-z0-9_-] only (the length is checked already); a loop, not a regex: every request has ids. */
+  private static boolean isId(String id) {
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+        return false;
+      }
+    }
+    return !id.isEmpty();
   }
 
   public String optionalId(String field) {

@@ -44,10 +44,11 @@ public final class Conversation {
       kept = kept.subList(Math.max(0, kept.size() - maxMessages), kept.size());
     }
     String system = fill(assistant.getString("systemPrompt", ""), variables);
-    int budget = memory.getInteger("maxTokens", Integer.MAX_VALUE) - Tokenizer.count(system);
+    int systemTokens = Tokenizer.countRepeated(system);
+    int budget = memory.getInteger("maxTokens", Integer.MAX_VALUE) - systemTokens;
     List<ChatTurn> turns = new ArrayList<>();
     if (!system.isEmpty()) {
-      turns.add(new ChatTurn("system", system));
+      turns.add(new ChatTurn("system", system, systemTokens));
     }
     turns.addAll(trimOldest(kept, budget));
     return turns;

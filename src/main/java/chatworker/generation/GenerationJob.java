@@ -202,7 +202,8 @@ final class GenerationJob {
     // Chunks first: once the last one is on the connection to the client, the reply queues behind it.
     lastChunk.transform(written -> Future.<Void>succeededFuture())
         .compose(v -> jobs.commit(new CommitRequest(request.chatId(), request.jobId(), lockToken,
-            UUID.randomUUID().toString(), reply.text(), Instant.now().toString(), replyWithoutMessage), deadline))
+            UUID.randomUUID().toString(), reply.text(), reply.textTokens(), Instant.now().toString(),
+            replyWithoutMessage), deadline))
         .onComplete(committed -> {
           if (committed.failed()) {
             end(committed.cause());

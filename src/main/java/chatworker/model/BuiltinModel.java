@@ -46,8 +46,9 @@ public final class BuiltinModel implements ModelProvider {
     }
     String text = replyTo(lastUser == null ? "" : lastUser);
     long delay = request.options() == null ? 0 : request.options().getLong("tokenDelayMs", 0L);
+    int textTokens = Tokenizer.count(text);
     return new Streaming(vertx, words(text), delay, onDelta,
-        new ModelReply(text, promptTokens, Tokenizer.count(text)));
+        new ModelReply(text, promptTokens, textTokens, textTokens));
   }
 
   /** Splits into words, each keeping the space before it, so that the deltas concatenate to the text. */

@@ -3,6 +3,8 @@ package chatworker.model;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Token counts with OpenAI's cl100k_base encoding (jtokkit). Loading the encoding reads a large
@@ -14,6 +16,9 @@ public final class Tokenizer {
     static final Encoding ENCODING = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
   }
 
+  private static final int REPEATED_KEPT = 1_024;
+  private static final Map<String, Integer> REPEATED = new ConcurrentHashMap<>();
+
   private Tokenizer() {}
 
   /** Loads the encoding now (blocking): from a worker thread or the main thread only. */
@@ -24,6 +29,24 @@ public final class Tokenizer {
   /** Tokens in {@code text}. */
   public static int count(String text) {
     return text == null || text.isEmpty() ? 0 : Holder.ENCODING.countTokens(text);
+  }
+
+  /**
+   * Tokens in a text that comes back again and again (a system prompt: every job of an assistant
+   * sends the same one), remembered for the next time. Bounded: the memory is dropped whole when it
+   * holds {@value #REPEATED_KEPT} texts.
+   */
+  public static int countRepeated(String text) {
+    Integer known = REPEATED.get(text);
+    if (known != null) {
+      return known;
+    }
+    int tokens = count(text);
+    if (REPEATED.size() >= REPEATED_KEPT) {
+      REPEATED.clear();
+    }
+    REPEATED.put(text, tokens);
+    return tokens;
   }
 
   /** Tokens of one chat turn, with the few tokens of role framing chat formats add per message. */

@@ -45,20 +45,23 @@ final class ChatHistory {
   /** A planned read of the {@code limit} (> 0) newest messages; its request goes in the caller's pipeline. */
   record Read(String chatId, int limit, Window window, Request request) {}
 
-  /** The newest messages of a chat read so far, oldest first, and the id of the newest, to check it. */
-  record Window(List<HistoryMessage> messages, String lastId) {
+  /**
+   * The newest messages of a chat read so far, oldest first, the id of the newest, to check it, and
+   * what the window costs against the budget (see {@link #of}).
+   */
+  record Window(List<HistoryMessage> messages, String lastId, long weight) {
 
-    long lastSeq() {
-      return messages.get(messages.size() - 1).seq();
-    }
-
-    /** What the window costs against the budget: its texts' characters plus ~100 per message. */
-    long weight() {
+    /** A window weighing its texts' characters plus ~100 per message. */
+    static Window of(List<HistoryMessage> messages, String lastId) {
       long weight = 0;
       for (HistoryMessage message : messages) {
         weight += 100 + message.text().length();
       }
-      return weight;
+      return new Window(messages, lastId, weight);
+    }
+
+    long lastSeq() {
+      return messages.get(messages.size() - 1).seq();
     }
   }
 
@@ -89,7 +92,7 @@ final class ChatHistory {
     if (history == null) {
       return readNewest(read.chatId(), read.limit(), deadline);
     }
-    keep(read.chatId(), new Window(history, HistoryMessage.idOf(reply.get(reply.size() - 1).toString())));
+    keep(read.chatId(), Window.of(history, HistoryMessage.idOf(reply.get(reply.size() - 1).toString())));
     return Future.succeededFuture(history);
   }
 
@@ -125,7 +128,7 @@ final class ChatHistory {
       messages.add(HistoryMessage.parse(message.toString(), tokenCounter));
     }
     List<HistoryMessage> history = List.copyOf(messages);
-    keep(chatId, history.isEmpty() ? null : new Window(history, HistoryMessage.idOf(list.get(list.size() - 1).toString())));
+    keep(chatId, history.isEmpty() ? null : Window.of(history, HistoryMessage.idOf(list.get(list.size() - 1).toString())));
     return history;
   }
 

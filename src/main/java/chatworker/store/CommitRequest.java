@@ -10,9 +10,10 @@ import io.vertx.core.json.JsonObject;
  * @param lockToken           the token this run took the lock with; the commit is fenced by it
  * @param assistantMessageId  the new message's id (a UUID)
  * @param assistantText       the model's reply text
+ * @param assistantTokens     its cl100k_base count, kept with the message
  * @param now                 the message's createdAt, ISO-8601
  * @param replyWithoutMessage the success reply without {@code message} ({@code jobId, chatId, usage,
  *                            node, durationMs}); the store adds {@code message}
  */
 public record CommitRequest(String chatId, String jobId, String lockToken, String assistantMessageId,
-    String assistantText, String now, JsonObject replyWithoutMessage) {}
+    String assistantText, int assistantTokens, String now, JsonObject replyWithoutMessage) {}

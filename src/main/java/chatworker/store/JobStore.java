@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -181,7 +182,7 @@ public final class JobStore {
   public Future<CommitOutcome> commit(CommitRequest r, Deadline deadline) {
     return Guard.call(() -> {
       String message = MessageJson.openAssistant(r.assistantMessageId(), r.chatId(), r.assistantText(),
-          tokenCounter.applyAsInt(r.assistantText()), r.now(), r.jobId());
+          r.assistantTokens(), r.now(), r.jobId());
       return COMMIT.run(redis, chatKeys(r.chatId(), r.jobId()),
               List.of(r.lockToken(), Long.toString(jobTtlSeconds), message,
                   MessageJson.openField(r.replyWithoutMessage(), "message")),
@@ -192,8 +193,8 @@ public final class JobStore {
               case LOCK_LOST -> new CommitOutcome(status, null);
               case ALREADY_SUCCEEDED -> new CommitOutcome(status, Replies.jsonOrNull(reply.get(1)));
               // the script stored this very reply: the same two pieces joined around this seq
-              case COMMITTED -> new CommitOutcome(status, r.replyWithoutMessage().copy()
-                  .put("message", new JsonObject(message + reply.get(1).toLong() + "}")));
+              case COMMITTED -> new CommitOutcome(status, new JsonObject(new LinkedHashMap<>(
+                  r.replyWithoutMessage().getMap())).put("message", MessageJson.assistantObject(r, reply.get(1).toLong())));
             };
           });
     });

@@ -39,6 +39,19 @@ final class MessageJson {
     return string(json.append(",\"jobId\":"), jobId).append(",\"seq\":").toString();
   }
 
+  /** The message {@link #openAssistant} wrote for {@code r}, as an object, with its {@code seq}. */
+  static JsonObject assistantObject(CommitRequest r, long seq) {
+    return new JsonObject()
+        .put("id", r.assistantMessageId())
+        .put("chatId", r.chatId())
+        .put("role", "assistant")
+        .put("text", r.assistantText())
+        .put("tokens", r.assistantTokens())
+        .put("createdAt", r.now())
+        .put("jobId", r.jobId())
+        .put("seq", seq);
+  }
+
   /**
    * The encoded {@code object} with its closing brace replaced by {@code ,"field":} (or
    * {@code {"field":} when it is empty): the script appends the field's value and {@code }}.

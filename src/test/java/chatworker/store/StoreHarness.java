@@ -87,7 +87,7 @@ final class StoreHarness implements AutoCloseable {
     JsonObject reply = new JsonObject().put("jobId", jobId).put("chatId", chatId)
         .put("usage", new JsonObject().put("promptTokens", 3).put("completionTokens", 2))
         .put("node", "node-a").put("durationMs", 7);
-    return new CommitRequest(chatId, jobId, token, UUID.randomUUID().toString(), text,
+    return new CommitRequest(chatId, jobId, token, UUID.randomUUID().toString(), text, Tokenizer.count(text),
         Instant.now().toString(), reply);
   }
 
