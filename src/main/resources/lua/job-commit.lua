@@ -14,7 +14,8 @@
 --   * safe to repeat.
 --
 -- KEYS[1] chat hash   KEYS[2] message list   KEYS[3] chat lock   KEYS[4] job record
--- ARGV[1] lock token   ARGV[2] job TTL seconds
+-- ARGV[1] lock token   ARGV[2] job TTL seconds to set again, or '' to keep the one job-start set (the
+--   caller knows the job started less than half a TTL ago)
 -- ARGV[3] the assistant message JSON up to and including '"seq":'
 -- ARGV[4] the reply JSON without message, up to and including '"message":'
 -- Reply: {'COMMITTED', seq} | {'ALREADY_SUCCEEDED', reply JSON} | {'LOCK_LOST'}
@@ -31,6 +32,8 @@ local seq = redis.call('HINCRBY', chat, 'seq', 1)
 local message = ARGV[3] .. string.format('%d', seq) .. '}'
 redis.call('RPUSH', msgs, message)
 redis.call('HSET', job, 'status', 'succeeded', 'result', ARGV[4] .. message .. '}')
-redis.call('EXPIRE', job, ARGV[2])
+if ARGV[2] ~= '' then
+  redis.call('EXPIRE', job, ARGV[2])
+end
 redis.call('DEL', lock)
 return {'COMMITTED', seq}

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 
 /**
@@ -184,7 +185,7 @@ public final class JobStore {
       String message = MessageJson.openAssistant(r.assistantMessageId(), r.chatId(), r.assistantText(),
           r.assistantTokens(), r.now(), r.jobId());
       return COMMIT.run(redis, chatKeys(r.chatId(), r.jobId()),
-              List.of(r.lockToken(), Long.toString(jobTtlSeconds), message,
+              List.of(r.lockToken(), renewTtl(r) ? Long.toString(jobTtlSeconds) : "", message,
                   MessageJson.openField(r.replyWithoutMessage(), "message")),
               true, deadline)
           .map(reply -> {
@@ -198,6 +199,14 @@ public final class JobStore {
             };
           });
     });
+  }
+
+  /**
+   * Whether the commit must set the record's TTL again: only when the job started more than half a TTL
+   * ago (job-start set it; an EXPIRE per commit is a Redis call saved on nearly every job).
+   */
+  private boolean renewTtl(CommitRequest r) {
+    return System.nanoTime() - r.startedNanos() > TimeUnit.SECONDS.toNanos(jobTtlSeconds) / 2;
   }
 
   /**

@@ -68,4 +68,26 @@ class JobStoreExpiryTest {
       assertThat(await(store.chats.listMessages(chatId, 10, 0, deadline()))).hasSize(2);
     }
   }
+
+  /**
+   * Verifies that a job that ran longer than half the TTL gets its record's TTL set again by the
+   * commit, also when the record expired meanwhile: the record never lives for ever. (A job that
+   * started moments ago keeps the TTL its start set: see the first test.)
+   */
+  @Test
+  @DisplayName("A commit after more than half a TTL sets the record's TTL again")
+  void longJobGetsItsTtlSetAgain() {
+    try (StoreHarness store = new StoreHarness(redisServer.server().url(), 600)) {
+      String chatId = store.newChat();
+      String token = token();
+      await(store.jobs.start(start(chatId, "job-4", token, "hi"), deadline()));
+      redisServer.server().command("DEL", Keys.job(chatId, "job-4")); // as if it expired while the job ran
+      CommitRequest fresh = commit(chatId, "job-4", token, "ok");
+      CommitRequest old = new CommitRequest(fresh.chatId(), fresh.jobId(), fresh.lockToken(),
+          fresh.assistantMessageId(), fresh.assistantText(), fresh.assistantTokens(), fresh.now(),
+          System.nanoTime() - Duration.ofSeconds(301).toNanos(), fresh.replyWithoutMessage());
+      assertThat(await(store.jobs.commit(old, deadline())).status()).isEqualTo(CommitOutcome.Status.COMMITTED);
+      assertThat(ttl(Keys.job(chatId, "job-4"))).isBetween(590L, 600L);
+    }
+  }
 }

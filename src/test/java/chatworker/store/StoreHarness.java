@@ -88,7 +88,7 @@ final class StoreHarness implements AutoCloseable {
         .put("usage", new JsonObject().put("promptTokens", 3).put("completionTokens", 2))
         .put("node", "node-a").put("durationMs", 7);
     return new CommitRequest(chatId, jobId, token, UUID.randomUUID().toString(), text, Tokenizer.count(text),
-        Instant.now().toString(), reply);
+        Instant.now().toString(), System.nanoTime(), reply);
   }
 
   static String token() {
