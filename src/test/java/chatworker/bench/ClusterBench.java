@@ -51,6 +51,7 @@ public final class ClusterBench {
 
   private static final long REQUEST_TIMEOUT_MS = 30_000;
   private static final long MAX_RECORDED_MICROS = TimeUnit.SECONDS.toMicros(60);
+  private static final Duration AWAIT_TIMEOUT = Duration.ofMinutes(5);
   private static final Pattern READY = Pattern.compile("chat-worker node (\\S+) ready http=(\\d+)");
   private static final String CLUSTERED = "clustered";
   private static final String IN_PROCESS = "in-process";
@@ -67,16 +68,8 @@ public final class ClusterBench {
 
   /** Runs the benchmark; see {@link Settings} for the arguments. */
   public static void main(String[] args) throws Exception {
-    PrintStream results = System.out;
-    System.setOut(System.err); // only JSON on stdout
-    Settings settings;
-    try {
-      settings = Settings.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage() + "\n" + Settings.USAGE);
-      System.exit(2);
-      return;
-    }
+    PrintStream results = BenchSupport.resultsStream();
+    Settings settings = BenchSupport.settingsOrExit(args, Settings::parse, Settings.USAGE);
     ClusterBench bench = new ClusterBench(settings, results);
     Runtime.getRuntime().addShutdownHook(new Thread(bench::killWorkers, "bench-worker-reaper"));
     int exit = 0;
@@ -128,7 +121,7 @@ public final class ClusterBench {
               .put("bench", "cluster").put("system", system).put("round", round)
               .put("workers", system.equals(CLUSTERED) ? settings.workers : 1)
               .put("concurrency", settings.concurrency).put("loadAverage", loadAverage());
-          results.println(result.encode());
+          BenchSupport.print(results, result);
           log("round %d/%d %-10s %,8.0f jobs/s  p50 %.3f ms  p99 %.3f ms  errors %d", round, settings.rounds, system,
               result.getDouble("jobsPerSec"), result.getDouble("p50Ms"), result.getDouble("p99Ms"),
               result.getLong("errors"));
@@ -138,8 +131,8 @@ public final class ClusterBench {
       JsonObject inProcess = summary(IN_PROCESS, bySystem.get(IN_PROCESS));
       JsonObject clustered = summary(CLUSTERED, bySystem.get(CLUSTERED));
       clustered.put("throughputVsInProcess", clustered.getDouble("jobsPerSec") / inProcess.getDouble("jobsPerSec"));
-      results.println(inProcess.encode());
-      results.println(clustered.encode());
+      BenchSupport.print(results, inProcess);
+      BenchSupport.print(results, clustered);
       await(Future.join(client.close(), local.close()));
     }
   }
@@ -228,9 +221,7 @@ public final class ClusterBench {
   }
 
   private static double median(List<JsonObject> rounds, String field) {
-    double[] values = rounds.stream().mapToDouble(r -> r.getDouble(field)).sorted().toArray();
-    int mid = values.length / 2;
-    return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    return BenchSupport.median(rounds, r -> r.getDouble(field));
   }
 
   // ---- the cluster -------------------------------------------------------------------------------
@@ -324,11 +315,7 @@ public final class ClusterBench {
   }
 
   private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return BenchSupport.await(future, AWAIT_TIMEOUT);
   }
 
   private static void sleep(Duration duration) {
@@ -344,12 +331,9 @@ public final class ClusterBench {
     return micros / 1000.0;
   }
 
+  /** The 1 minute load average. */
   private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-    } catch (IOException e) {
-      return "?";
-    }
+    return BenchSupport.loadAverage(1);
   }
 
   private static void log(String format, Object... args) {

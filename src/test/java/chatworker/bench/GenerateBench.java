@@ -1,5 +1,10 @@
 package chatworker.bench;
 
+import static chatworker.bench.BenchSupport.log;
+import static chatworker.bench.BenchSupport.median;
+import static chatworker.bench.BenchSupport.print;
+import static chatworker.bench.BenchSupport.round3;
+
 import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import chatworker.cli.NodeVerticle;
@@ -36,7 +41,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
-import java.util.function.ToDoubleFunction;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -61,6 +65,7 @@ import org.HdrHistogram.Histogram;
 public final class GenerateBench {
 
   private static final long MAX_RECORDED_NANOS = TimeUnit.SECONDS.toNanos(60);
+  private static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(90);
   private static final long REQUEST_TIMEOUT_MS = 30_000;
   private static final int HISTORY = 20;
   private static final double GOAL_ROUND_TRIPS = 4;
@@ -84,18 +89,8 @@ public final class GenerateBench {
 
   /** Runs the benchmark; see {@link Settings#parse} for the arguments. */
   public static void main(String[] args) throws Exception {
-    // Only JSON on stdout: logback's console appender and anything else that prints go to stderr.
-    PrintStream results = System.out;
-    System.setOut(System.err);
-    Settings settings;
-    try {
-      settings = Settings.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.err.println(Settings.USAGE);
-      System.exit(2);
-      return;
-    }
+    PrintStream results = BenchSupport.resultsStream();
+    Settings settings = BenchSupport.settingsOrExit(args, Settings::parse, Settings.USAGE);
     new GenerateBench(settings, results).run();
     System.exit(0);
   }
@@ -752,7 +747,7 @@ public final class GenerateBench {
               .put("nodeVersion", last.node.getString("nodeVersion"));
         }
       }
-      print(line);
+      print(results, line);
     }
     List<RunResult> ours = bySystem.get(CHAT_WORKER);
     List<RunResult> theirs = bySystem.get(BULLMQ);
@@ -763,14 +758,15 @@ public final class GenerateBench {
         ratios.add(ours.get(i).jobsPerSec / theirs.get(i).jobsPerSec);
       }
       double ratio = median(ours, RunResult::jobsPerSec) / median(theirs, RunResult::jobsPerSec);
-      print(new JsonObject().put("bench", "generate-ratio").put("chatWorkerOverBullmq", Math.round(ratio * 100) / 100.0)
+      print(results, new JsonObject().put("bench", "generate-ratio")
+          .put("chatWorkerOverBullmq", Math.round(ratio * 100) / 100.0)
           .put("byRound", new JsonArray(ratios.stream().map(r -> Math.round(r * 100) / 100.0).toList()))
           .put("goal", "chat-worker >= " + GOAL_RATIO + " x bullmq").put("met", ratio >= GOAL_RATIO));
       goals.put("ratioAtLeast3", ratio >= GOAL_RATIO);
     }
     if (!halfLoad.isEmpty()) {
       double p99 = median(halfLoad, RunResult::p99Ms);
-      print(new JsonObject().put("bench", "generate-half-load").put("system", CHAT_WORKER)
+      print(results, new JsonObject().put("bench", "generate-half-load").put("system", CHAT_WORKER)
           .put("targetJobsPerSec", Math.round(median(halfLoad, RunResult::targetRate)))
           .put("jobsPerSec", Math.round(median(halfLoad, RunResult::jobsPerSec)))
           .put("p50Ms", round3(median(halfLoad, RunResult::p50Ms)))
@@ -788,26 +784,11 @@ public final class GenerateBench {
     if (roundTrips.containsKey(CHAT_WORKER)) {
       goals.put("roundTripsAtMost4", roundTrips.get(CHAT_WORKER) <= GOAL_ROUND_TRIPS);
     }
-    print(goals.put("loadAverage", loadAverage()));
-  }
-
-  private void print(JsonObject line) {
-    results.println(line.encode());
-    results.flush();
-  }
-
-  private static double median(List<RunResult> runs, ToDoubleFunction<RunResult> metric) {
-    double[] values = runs.stream().mapToDouble(metric).sorted().toArray();
-    int mid = values.length / 2;
-    return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    print(results, goals.put("loadAverage", loadAverage()));
   }
 
   private static double round1(double value) {
     return Math.round(value * 10) / 10.0;
-  }
-
-  private static double round3(double value) {
-    return Math.round(value * 1000) / 1000.0;
   }
 
   private static long gcMillis() {
@@ -815,25 +796,13 @@ public final class GenerateBench {
         .mapToLong(gc -> Math.max(0, gc.getCollectionTime())).sum();
   }
 
+  /** The 1, 5 and 15 minute load averages. */
   private static String loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return fields[0] + " " + fields[1] + " " + fields[2];
-    } catch (IOException | RuntimeException e) {
-      return "?";
-    }
+    return BenchSupport.loadAverage(3);
   }
 
   private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
-  }
-
-  private static void log(String format, Object... args) {
-    System.err.println("[bench] " + String.format(format, args));
+    return BenchSupport.await(future, AWAIT_TIMEOUT);
   }
 
   /**
@@ -883,41 +852,21 @@ public final class GenerateBench {
         + " [--probe-jobs 200] [--bullmq-dir target/bullmq-bench] [--node node]";
 
     static Settings parse(String[] args) {
-      Map<String, String> values = new LinkedHashMap<>();
-      values.put("duration-seconds", "20");
-      values.put("warmup-seconds", "5");
-      values.put("rounds", "3");
-      values.put("concurrency", "64");
-      values.put("chats", "1000");
-      values.put("assistants", "10");
-      values.put("outstanding", "128");
-      values.put("systems", CHAT_WORKER + "," + BULLMQ);
-      values.put("half-load", "true");
-      values.put("probe-latency-ms", "2");
-      values.put("probe-jobs", "200");
-      values.put("bullmq-dir", "target/bullmq-bench");
-      values.put("node", "node");
-      for (int i = 0; i < args.length; i++) {
-        String arg = args[i];
-        if (!arg.startsWith("--")) {
-          throw new IllegalArgumentException("unexpected argument " + arg);
-        }
-        String name = arg.substring(2);
-        String value;
-        int eq = name.indexOf('=');
-        if (eq >= 0) {
-          value = name.substring(eq + 1);
-          name = name.substring(0, eq);
-        } else if (i + 1 < args.length) {
-          value = args[++i];
-        } else {
-          throw new IllegalArgumentException("missing value for " + arg);
-        }
-        if (!values.containsKey(name)) {
-          throw new IllegalArgumentException("unknown option --" + name);
-        }
-        values.put(name, value);
-      }
+      Map<String, String> defaults = new LinkedHashMap<>();
+      defaults.put("duration-seconds", "20");
+      defaults.put("warmup-seconds", "5");
+      defaults.put("rounds", "3");
+      defaults.put("concurrency", "64");
+      defaults.put("chats", "1000");
+      defaults.put("assistants", "10");
+      defaults.put("outstanding", "128");
+      defaults.put("systems", CHAT_WORKER + "," + BULLMQ);
+      defaults.put("half-load", "true");
+      defaults.put("probe-latency-ms", "2");
+      defaults.put("probe-jobs", "200");
+      defaults.put("bullmq-dir", "target/bullmq-bench");
+      defaults.put("node", "node");
+      Map<String, String> values = BenchSupport.options(args, defaults);
       try {
         List<String> systems = Arrays.stream(values.get("systems").split(",")).map(String::trim).toList();
         if (!List.of(CHAT_WORKER, BULLMQ, BULLMQ_PIPELINED).containsAll(systems) || systems.isEmpty()) {

@@ -1,5 +1,10 @@
 package chatworker.bench;
 
+import static chatworker.bench.BenchSupport.log;
+import static chatworker.bench.BenchSupport.median;
+import static chatworker.bench.BenchSupport.print;
+import static chatworker.bench.BenchSupport.round3;
+
 import chatworker.redis.Deadline;
 import chatworker.redis.RedisSettings;
 import chatworker.redis.ResilientRedis;
@@ -18,10 +23,7 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -32,7 +34,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -78,18 +79,8 @@ public final class RedisBench {
 
   /** Runs the benchmark; see {@link Settings#parse} for the arguments. */
   public static void main(String[] args) throws Exception {
-    // Only JSON on stdout: logback's console appender and anything else that prints go to stderr.
-    PrintStream results = System.out;
-    System.setOut(System.err);
-    Settings settings;
-    try {
-      settings = Settings.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.err.println(Settings.USAGE);
-      System.exit(2);
-      return;
-    }
+    PrintStream results = BenchSupport.resultsStream();
+    Settings settings = BenchSupport.settingsOrExit(args, Settings::parse, Settings.USAGE);
     try {
       new RedisBench(settings, results).run();
     } catch (Throwable e) {
@@ -336,7 +327,7 @@ public final class RedisBench {
         List<RunResult> runs = byKey.get(name + "/" + callers);
         JsonArray perRound = new JsonArray();
         runs.forEach(r -> perRound.add(Math.round(r.opsPerSec)));
-        print(new JsonObject()
+        print(results, new JsonObject()
             .put("bench", "redis-get")
             .put("client", name)
             .put("callers", callers)
@@ -357,31 +348,16 @@ public final class RedisBench {
       double ratio = median(byKey.get("resilient/" + callers), RunResult::opsPerSec)
           / median(byKey.get("pooled/" + callers), RunResult::opsPerSec);
       ratios.put(callers, ratio);
-      print(new JsonObject().put("bench", "redis-get-ratio").put("callers", callers)
+      print(results, new JsonObject().put("bench", "redis-get-ratio").put("callers", callers)
           .put("resilientOverPooled", Math.round(ratio * 100) / 100.0));
     }
     Double atGoal = ratios.get(GOAL_CALLERS);
     if (atGoal != null) {
-      print(new JsonObject().put("bench", "redis-get-goal").put("callers", GOAL_CALLERS)
+      print(results, new JsonObject().put("bench", "redis-get-goal").put("callers", GOAL_CALLERS)
           .put("goal", "resilient >= " + GOAL_RATIO + " x pooled")
           .put("resilientOverPooled", Math.round(atGoal * 100) / 100.0)
           .put("met", atGoal >= GOAL_RATIO));
     }
-  }
-
-  private void print(JsonObject line) {
-    results.println(line.encode());
-    results.flush();
-  }
-
-  private static double median(List<RunResult> runs, ToDoubleFunction<RunResult> metric) {
-    double[] values = runs.stream().mapToDouble(metric).sorted().toArray();
-    int mid = values.length / 2;
-    return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-  }
-
-  private static double round3(double value) {
-    return Math.round(value * 1000) / 1000.0;
   }
 
   /** Runs {@code action} on the callers' context and blocks the main thread until it completes. */
@@ -403,17 +379,9 @@ public final class RedisBench {
     return done.get(30, TimeUnit.SECONDS);
   }
 
-  /** The other load on a shared machine, for the record (Linux only). */
+  /** All of /proc/loadavg: the load averages, runnable/all tasks and the last pid. */
   private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (IOException e) {
-      return "?";
-    }
-  }
-
-  private static void log(String format, Object... args) {
-    System.err.println("[bench] " + String.format(format, args));
+    return BenchSupport.loadAverage(5);
   }
 
   /** One measured run. */
@@ -562,29 +530,8 @@ public final class RedisBench {
         + " [--callers 1,16,64,256] [--clients resilient,pooled[,held,held-timer,held-breaker,held-breaker-nometrics]]";
 
     static Settings parse(String[] args) {
-      Map<String, String> values = new LinkedHashMap<>(Map.of("duration-seconds", "5", "warmup-seconds", "2",
+      Map<String, String> values = BenchSupport.options(args, Map.of("duration-seconds", "5", "warmup-seconds", "2",
           "rounds", "3", "callers", "1,16,64,256", "clients", "resilient,pooled"));
-      for (int i = 0; i < args.length; i++) {
-        String arg = args[i];
-        if (!arg.startsWith("--")) {
-          throw new IllegalArgumentException("unexpected argument " + arg);
-        }
-        String name = arg.substring(2);
-        String value;
-        int eq = name.indexOf('=');
-        if (eq >= 0) {
-          value = name.substring(eq + 1);
-          name = name.substring(0, eq);
-        } else if (i + 1 < args.length) {
-          value = args[++i];
-        } else {
-          throw new IllegalArgumentException("missing value for " + arg);
-        }
-        if (!values.containsKey(name)) {
-          throw new IllegalArgumentException("unknown option --" + name);
-        }
-        values.put(name, value);
-      }
       try {
         Settings settings = new Settings(Integer.parseInt(values.get("duration-seconds")),
             Integer.parseInt(values.get("warmup-seconds")), Integer.parseInt(values.get("rounds")),

@@ -6,6 +6,7 @@ import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import chatworker.api.ErrorCode;
 import chatworker.testing.RedisExtension;
+import chatworker.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ class BadInputTest {
   @Test
   @DisplayName("Bad input on every address: 400 naming the field or 404, others served meanwhile")
   void badInputGetsAClearErrorAndHurtsNoOne() {
-    try (NodeHarness node = new NodeHarness(redisServer.server().url())) {
+    try (TestNode node = new TestNode(redisServer.server().url())) {
       JsonObject assistant = node.call(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "ok"));
       String chatId = node.call(Addresses.CHATS_CREATE, new JsonObject().put("assistantId", assistant.getString("id")))
           .getString("id");
@@ -77,8 +78,8 @@ class BadInputTest {
         assertThat(failure.code()).as(c.address() + " " + c.mentions()).isEqualTo(c.code());
         assertThat(failure.getMessage()).as(c.address()).contains(c.mentions());
       }
-      node.vertx.eventBus().publish(Addresses.GENERATE_CANCEL, "garbage");
-      NodeHarness.awaitAll(goodJobs);
+      node.vertx().eventBus().publish(Addresses.GENERATE_CANCEL, "garbage");
+      TestNode.awaitAll(goodJobs);
       assertThat(goodJobs).allSatisfy(job -> assertThat(job.succeeded()).as(String.valueOf(job.cause())).isTrue());
       assertThat(node.call(Addresses.GENERATE, new JsonObject().put("chatId", chatId).put("text", "still here"))
           .getJsonObject("message").getString("text")).isEqualTo("You said: still here");

@@ -7,6 +7,7 @@ import chatworker.api.ApiException;
 import chatworker.api.ErrorCode;
 import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
+import chatworker.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,21 +23,21 @@ class CancelTimeoutIdempotencyTest {
   @RegisterExtension
   static RedisExtension redisServer = new RedisExtension();
 
-  private static String chat(NodeHarness node, long tokenDelayMs) {
+  private static String chat(TestNode node, long tokenDelayMs) {
     JsonObject assistant = node.call(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "a")
         .put("model", new JsonObject().put("options", new JsonObject().put("tokenDelayMs", tokenDelayMs))));
     return node.call(Addresses.CHATS_CREATE, new JsonObject().put("assistantId", assistant.getString("id")))
         .getString("id");
   }
 
-  private static List<String> roles(NodeHarness node, String chatId) {
+  private static List<String> roles(TestNode node, String chatId) {
     JsonArray messages = node.call(Addresses.MESSAGES_LIST, new JsonObject().put("chatId", chatId))
         .getJsonArray("messages");
     return messages.stream().map(m -> ((JsonObject) m).getString("role")).toList();
   }
 
   private static ApiException failureOf(Future<JsonObject> job) {
-    Throwable failure = NodeHarness.await(job.map(ok -> (Throwable) null).recover(Future::succeededFuture));
+    Throwable failure = TestNode.await(job.map(ok -> (Throwable) null).recover(Future::succeededFuture));
     assertThat(failure).as("the job should have failed").isInstanceOf(ApiException.class);
     return (ApiException) failure;
   }
@@ -48,15 +49,15 @@ class CancelTimeoutIdempotencyTest {
   @Test
   @DisplayName("Cancel mid-stream: 499, nothing partial stored, the lock is free at once")
   void cancelMidStream() {
-    try (NodeHarness node = new NodeHarness(redisServer.server().url())) {
+    try (TestNode node = new TestNode(redisServer.server().url())) {
       String chatId = chat(node, 50);
       List<String> chunks = new CopyOnWriteArrayList<>();
-      node.vertx.eventBus().<JsonObject>consumer("test.cancel.stream", m -> chunks.add(m.body().getString("delta")));
+      node.vertx().eventBus().<JsonObject>consumer("test.cancel.stream", m -> chunks.add(m.body().getString("delta")));
       Future<JsonObject> job = node.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId)
           .put("jobId", "cancel-me").put("text", "one two three four five six seven eight nine ten")
           .put("stream", true).put("streamAddress", "test.cancel.stream"));
       Await.until(() -> chunks.size() >= 2, Duration.ofSeconds(10), "streaming started");
-      node.vertx.eventBus().publish(Addresses.GENERATE_CANCEL, new JsonObject().put("jobId", "cancel-me"));
+      node.vertx().eventBus().publish(Addresses.GENERATE_CANCEL, new JsonObject().put("jobId", "cancel-me"));
 
       assertThat(failureOf(job).code()).isEqualTo(ErrorCode.CANCELLED);
       assertThat(roles(node, chatId)).containsExactly("user");
@@ -73,7 +74,7 @@ class CancelTimeoutIdempotencyTest {
   @Test
   @DisplayName("Deadline mid-stream: 504, nothing partial stored, the lock is free at once")
   void timeoutMidStream() {
-    try (NodeHarness node = new NodeHarness(redisServer.server().url())) {
+    try (TestNode node = new TestNode(redisServer.server().url())) {
       String chatId = chat(node, 100);
       Future<JsonObject> job = node.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId)
           .put("text", "one two three four five six seven eight nine ten").put("timeoutMs", 350));
@@ -94,7 +95,7 @@ class CancelTimeoutIdempotencyTest {
   @Test
   @DisplayName("The same jobId twice, in turn or at once: one assistant message")
   void sameJobIdTwiceGivesOneReply() {
-    try (NodeHarness node = new NodeHarness(redisServer.server().url())) {
+    try (TestNode node = new TestNode(redisServer.server().url())) {
       String chatId = chat(node, 0);
       JsonObject request = new JsonObject().put("chatId", chatId).put("jobId", "job-once").put("text", "hello");
       JsonObject first = node.call(Addresses.GENERATE, request);
@@ -106,7 +107,7 @@ class CancelTimeoutIdempotencyTest {
       JsonObject concurrent = new JsonObject().put("chatId", slowChat).put("jobId", "job-twice").put("text", "hi there");
       Future<JsonObject> a = node.request(Addresses.GENERATE, concurrent);
       Future<JsonObject> b = node.request(Addresses.GENERATE, concurrent);
-      NodeHarness.awaitAll(List.of(a, b));
+      TestNode.awaitAll(List.of(a, b));
       assertThat(List.of(a, b)).anySatisfy(f -> assertThat(f.succeeded()).isTrue());
       for (Future<JsonObject> f : List.of(a, b)) {
         if (f.failed()) {

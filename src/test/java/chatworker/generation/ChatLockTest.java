@@ -7,6 +7,7 @@ import chatworker.api.ApiException;
 import chatworker.api.ErrorCode;
 import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
+import chatworker.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,7 +24,7 @@ class ChatLockTest {
   @RegisterExtension
   static RedisExtension redisServer = new RedisExtension();
 
-  private static String chatWithDelay(NodeHarness node, long tokenDelayMs) {
+  private static String chatWithDelay(TestNode node, long tokenDelayMs) {
     JsonObject assistant = node.call(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "slow")
         .put("model", new JsonObject().put("options", new JsonObject().put("tokenDelayMs", tokenDelayMs))));
     return node.call(Addresses.CHATS_CREATE, new JsonObject().put("assistantId", assistant.getString("id")))
@@ -39,7 +40,7 @@ class ChatLockTest {
   @Test
   @DisplayName("50 generates on one chat: no overlap, the rest get 423; messages.create during one gets 423")
   void generatesOnOneChatNeverOverlap() {
-    try (NodeHarness node = new NodeHarness(redisServer.server().url())) {
+    try (TestNode node = new TestNode(redisServer.server().url())) {
       String chatId = chatWithDelay(node, 20);
       List<Future<JsonObject>> generates = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
@@ -51,7 +52,7 @@ class ChatLockTest {
       ApiException during = node.failure(Addresses.MESSAGES_CREATE,
           new JsonObject().put("chatId", chatId).put("text", "sneaking in"));
       assertThat(during.code()).isEqualTo(ErrorCode.CHAT_LOCKED);
-      NodeHarness.awaitAll(generates);
+      TestNode.awaitAll(generates);
 
       long succeeded = generates.stream().filter(Future::succeeded).count();
       assertThat(succeeded).isGreaterThanOrEqualTo(1);
@@ -85,7 +86,7 @@ class ChatLockTest {
   @DisplayName("A job whose lock expired stores nothing and fails clearly")
   void expiredLockFencesTheCommit() {
     JsonObject shortLease = new JsonObject().put("generation", new JsonObject().put("lockLeaseMs", 300));
-    try (NodeHarness node = new NodeHarness(redisServer.server().url(), shortLease)) {
+    try (TestNode node = new TestNode(redisServer.server().url(), shortLease)) {
       String chatId = chatWithDelay(node, 150);
       // Renewal would keep the lock: make it fail by taking the lock away mid-job, as an expiry would.
       Future<JsonObject> job = node.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId)
@@ -93,7 +94,7 @@ class ChatLockTest {
       String lockKey = "cw:chat:{" + chatId + "}:lock";
       Await.until(() -> redisServer.server().command("EXISTS", lockKey).equals("1"), Duration.ofSeconds(10), "locked");
       redisServer.server().command("SET", lockKey, "someone-else", "PX", "60000");
-      ApiException failure = (ApiException) NodeHarness.await(job.map(ok -> (Throwable) null)
+      ApiException failure = (ApiException) TestNode.await(job.map(ok -> (Throwable) null)
           .recover(Future::succeededFuture));
       assertThat(failure).isNotNull();
       assertThat(failure.code()).isEqualTo(ErrorCode.CHAT_LOCKED);

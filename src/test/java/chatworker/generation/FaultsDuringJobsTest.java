@@ -8,6 +8,7 @@ import chatworker.api.ErrorCode;
 import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
 import chatworker.testing.RedisServer;
+import chatworker.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,7 +36,7 @@ class FaultsDuringJobsTest {
   @Test
   @DisplayName("Redis restarted and connections killed under 100 jobs: every job ends, resubmits complete once")
   void jobsSurviveRedisFaults() {
-    try (NodeHarness node = new NodeHarness(redisServer.server().url())) {
+    try (TestNode node = new TestNode(redisServer.server().url())) {
       List<String> chats = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
         JsonObject assistant = node.call(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "a" + i)
@@ -54,7 +55,7 @@ class FaultsDuringJobsTest {
       redisServer.server().clientKillNormal();
       redisServer.server().restart();
       redisServer.server().clientKillNormal();
-      NodeHarness.awaitAll(jobs);
+      TestNode.awaitAll(jobs);
 
       List<JsonObject> toResend = new ArrayList<>();
       for (int i = 0; i < JOBS; i++) {

@@ -6,6 +6,7 @@ import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import chatworker.api.ErrorCode;
 import chatworker.testing.RedisExtension;
+import chatworker.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -37,8 +38,8 @@ class ModelWiringTest {
     AtomicReference<JsonObject> lastRequest = new AtomicReference<>();
     AtomicReference<String> lastAuthorization = new AtomicReference<>();
     AtomicBoolean failing = new AtomicBoolean();
-    try (NodeHarness probe = new NodeHarness(redisServer.server().url())) {
-      HttpServer fake = NodeHarness.await(probe.vertx.createHttpServer().requestHandler(request ->
+    try (TestNode probe = new TestNode(redisServer.server().url())) {
+      HttpServer fake = TestNode.await(probe.vertx().createHttpServer().requestHandler(request ->
           request.body().onSuccess(body -> {
             if (failing.get()) {
               request.response().setStatusCode(500).end("{\"error\":{\"message\":\"boom\"}}");
@@ -63,7 +64,7 @@ class ModelWiringTest {
       JsonObject models = new JsonObject().put("openai", new JsonObject()
           .put("baseUrl", "http://127.0.0.1:" + fake.actualPort() + "/v1").put("apiKey", API_KEY)
           .put("maxRetries", 1).put("retryInitialDelayMs", 10).put("retryMaxDelayMs", 20));
-      try (NodeHarness node = new NodeHarness(redisServer.server().url(), new JsonObject().put("models", models))) {
+      try (TestNode node = new TestNode(redisServer.server().url(), new JsonObject().put("models", models))) {
         JsonObject assistant = node.call(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "remote")
             .put("systemPrompt", "Answer {{who}}.")
             .put("model", new JsonObject().put("provider", "openai").put("name", "gpt-test")
@@ -84,7 +85,7 @@ class ModelWiringTest {
         failing.set(true);
         Future<JsonObject> failed = node.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId)
             .put("text", "again?"));
-        ApiException error = (ApiException) NodeHarness.await(failed.map(ok -> (Throwable) null)
+        ApiException error = (ApiException) TestNode.await(failed.map(ok -> (Throwable) null)
             .recover(Future::succeededFuture));
         assertThat(error.code()).isEqualTo(ErrorCode.MODEL_ERROR);
         assertThat(error.getMessage()).doesNotContain(API_KEY);
@@ -100,7 +101,7 @@ class ModelWiringTest {
   @DisplayName("At the in-flight limit, chat.generate answers 429 OVERLOADED")
   void overloadedNodeRefusesFast() {
     JsonObject limit = new JsonObject().put("generation", new JsonObject().put("maxInFlight", 2));
-    try (NodeHarness node = new NodeHarness(redisServer.server().url(), limit)) {
+    try (TestNode node = new TestNode(redisServer.server().url(), limit)) {
       JsonObject assistant = node.call(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "slow")
           .put("model", new JsonObject().put("options", new JsonObject().put("tokenDelayMs", 100))));
       List<Future<JsonObject>> jobs = new ArrayList<>();
@@ -109,7 +110,7 @@ class ModelWiringTest {
             .getString("id");
         jobs.add(node.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId).put("text", "a b c")));
       }
-      NodeHarness.awaitAll(jobs);
+      TestNode.awaitAll(jobs);
       long overloaded = jobs.stream().filter(Future::failed)
           .filter(f -> ((ApiException) f.cause()).code() == ErrorCode.OVERLOADED).count();
       assertThat(jobs.stream().filter(Future::succeeded).count()).isGreaterThanOrEqualTo(2);

@@ -6,6 +6,7 @@ import chatworker.api.Addresses;
 import chatworker.model.BuiltinModel;
 import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
+import chatworker.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -35,7 +36,7 @@ class SeedScenarioTest {
   @Test
   @DisplayName("200 concurrent create-assistant + create-chat + generate: one correct answer each")
   void concurrentClientsEachGetTheirOwnAnswer() {
-    try (NodeHarness node = new NodeHarness(redisServer.server().url())) {
+    try (TestNode node = new TestNode(redisServer.server().url())) {
       Map<Integer, StringBuffer> streamed = new ConcurrentHashMap<>();
       Map<Integer, List<Long>> streamedSeqs = new ConcurrentHashMap<>();
       List<MessageConsumer<JsonObject>> streams = new ArrayList<>();
@@ -47,7 +48,7 @@ class SeedScenarioTest {
         if (stream) {
           streamed.put(client, new StringBuffer());
           streamedSeqs.put(client, new java.util.concurrent.CopyOnWriteArrayList<>());
-          streams.add(node.vertx.eventBus().<JsonObject>consumer("test.stream." + client, chunk -> {
+          streams.add(node.vertx().eventBus().<JsonObject>consumer("test.stream." + client, chunk -> {
             streamed.get(client).append(chunk.body().getString("delta"));
             streamedSeqs.get(client).add(chunk.body().getLong("seq"));
           }));
@@ -63,7 +64,7 @@ class SeedScenarioTest {
               return node.request(Addresses.GENERATE, generate);
             }));
       }
-      NodeHarness.awaitAll(flows);
+      TestNode.awaitAll(flows);
 
       for (int i = 0; i < CLIENTS; i++) {
         assertThat(flows.get(i).succeeded()).as("client %d: %s", i, flows.get(i).cause()).isTrue();

@@ -8,8 +8,10 @@ import chatworker.api.ErrorCode;
 import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
 import chatworker.testing.RedisServer;
+import chatworker.testing.TestNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -24,6 +26,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MetricsTest {
 
   private static final String PASSWORD = "secret-metrics-7f3a9c";
+  private static final String NODE_ID = "status-node";
+  private static final List<String> MEMBERS = List.of(NODE_ID, "other-node");
+
+  /**
+   * Call deadlines and health checks shorter than TestNode's (the settings these tests were written
+   * with), so the breaker opens and closes again soon after Redis stops and restarts.
+   */
+  private static final JsonObject FAST_REDIS = new JsonObject().put("redis", new JsonObject()
+      .put("defaultDeadlineMs", 1_000).put("healthCheckIntervalMs", 100));
 
   /** Every meter of ours, by the name of its TYPE line. */
   private static final List<String> OUR_METRICS = List.of(
@@ -48,7 +59,7 @@ class MetricsTest {
   void jobCountersMatchOnMetricsAndStatus() {
     int succeeded = 5;
     int notFound = 3;
-    try (StatusNode node = new StatusNode(redisServer.server().url())) {
+    try (TestNode node = startNode(Vertx.vertx())) {
       String assistantId = node.call(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "counted"))
           .getString("id");
       List<Future<JsonObject>> jobs = new ArrayList<>();
@@ -61,12 +72,12 @@ class MetricsTest {
       for (int i = 0; i < notFound; i++) {
         jobs.add(node.request(Addresses.GENERATE, new JsonObject().put("chatId", "no-such-chat-" + i)));
       }
-      StatusNode.await(Future.join(jobs).transform(done -> Future.succeededFuture()));
+      TestNode.awaitAll(jobs);
       assertThat(jobs.subList(0, succeeded)).allMatch(Future::succeeded);
       assertThat(jobs.subList(succeeded, jobs.size())).allMatch(job -> job.failed()
           && job.cause() instanceof ApiException e && e.code() == ErrorCode.NOT_FOUND);
 
-      PrometheusText metrics = node.metrics();
+      PrometheusText metrics = metrics(node);
       assertThat(metrics.types().keySet()).containsAll(OUR_METRICS);
       assertThat(metrics.types()).containsEntry("chatworker_job_duration_seconds", "histogram");
       assertThat(metrics.value("chatworker_jobs_total", "outcome", "succeeded", "code", "none"))
@@ -83,7 +94,7 @@ class MetricsTest {
       assertThat(metrics.value(durations + "_bucket", "outcome", "succeeded", "code", "none", "le", "+Inf"))
           .isEqualTo(succeeded);
       assertThat(metrics.value("chatworker_jobs_in_flight")).isZero();
-      assertThat(metrics.value("chatworker_cluster_members")).isEqualTo(StatusNode.MEMBERS.size());
+      assertThat(metrics.value("chatworker_cluster_members")).isEqualTo(MEMBERS.size());
 
       JsonObject jobsOnStatus = node.status().getJsonObject("jobs");
       assertThat(jobsOnStatus.getLong("succeeded")).isEqualTo(succeeded);
@@ -100,13 +111,13 @@ class MetricsTest {
   @Test
   @DisplayName("Breaker state on /status and /metrics: open while Redis is down, CLOSED after its restart")
   void breakerStateFollowsRedis() {
-    try (StatusNode node = new StatusNode(redisServer.server().url())) {
+    try (TestNode node = startNode(Vertx.vertx())) {
       JsonObject status = node.status();
-      assertThat(status.getString("nodeId")).isEqualTo(StatusNode.NODE_ID);
+      assertThat(status.getString("nodeId")).isEqualTo(NODE_ID);
       assertThat(status.getJsonArray("clusterMembers").getList())
-          .containsExactlyElementsOf(StatusNode.MEMBERS);
+          .containsExactlyElementsOf(MEMBERS);
       assertThat(status.getJsonObject("redis").getString("breaker")).isEqualTo("CLOSED");
-      assertThat(breakerGauge(node.metrics(), "CLOSED")).isEqualTo(1);
+      assertThat(breakerGauge(metrics(node), "CLOSED")).isEqualTo(1);
 
       redisServer.server().stop();
       Await.until(() -> {
@@ -116,19 +127,19 @@ class MetricsTest {
       assertThat(node.status().getJsonObject("redis").getString("breaker")).isIn("OPEN", "HALF_OPEN");
       // Each state is its own gauge, read on its own: retry until one scrape saw a single state.
       Await.until(() -> {
-        PrometheusText metrics = node.metrics();
+        PrometheusText metrics = metrics(node);
         return breakerGauge(metrics, "CLOSED") == 0
             && breakerGauge(metrics, "OPEN") + breakerGauge(metrics, "HALF_OPEN") == 1;
       }, Duration.ofSeconds(10), "breaker open on /metrics");
-      assertThat(node.metrics().value("chatworker_redis_failures_total", "kind", "NOT_CONNECTED"))
+      assertThat(metrics(node).value("chatworker_redis_failures_total", "kind", "NOT_CONNECTED"))
           .isPositive();
 
       redisServer.server().restart();
       Await.until(() -> "CLOSED".equals(node.status().getJsonObject("redis").getString("breaker")),
           Duration.ofSeconds(30), "breaker closed on /status");
-      Await.until(() -> breakerGauge(node.metrics(), "CLOSED") == 1, Duration.ofSeconds(10),
+      Await.until(() -> breakerGauge(metrics(node), "CLOSED") == 1, Duration.ofSeconds(10),
           "breaker closed on /metrics");
-      assertThat(node.metrics().value("chatworker_redis_reconnects_total")).isPositive();
+      assertThat(metrics(node).value("chatworker_redis_reconnects_total")).isPositive();
     }
   }
 
@@ -140,10 +151,9 @@ class MetricsTest {
   @Test
   @DisplayName("With Metrics.vertxBuilder /metrics has Vert.x's and the JVM's meters; undeploy removes ours")
   void vertxAndJvmMetricsNextToOurs() {
-    try (StatusNode node = new StatusNode(redisServer.server().url(),
-        Metrics.vertxBuilder(new VertxOptions()).build())) {
+    try (TestNode node = startNode(Metrics.vertxBuilder(new VertxOptions()).build())) {
       node.call(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "measured"));
-      PrometheusText metrics = node.metrics();
+      PrometheusText metrics = metrics(node);
       assertThat(metrics.types().keySet()).containsAll(OUR_METRICS);
       assertThat(metrics.types().keySet()).anyMatch(name -> name.startsWith("vertx_eventbus_"));
       assertThat(metrics.types().keySet()).anyMatch(name -> name.startsWith("vertx_http_server_"));
@@ -163,8 +173,7 @@ class MetricsTest {
   @Test
   @DisplayName("Neither /metrics nor /status reveals the Redis password, up or down")
   void noSecretOnMetricsOrStatus() {
-    try (StatusNode node = new StatusNode(redisServer.server().url(),
-        Metrics.vertxBuilder(new VertxOptions()).build())) {
+    try (TestNode node = startNode(Metrics.vertxBuilder(new VertxOptions()).build())) {
       String assistantId = node.call(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "quiet"))
           .getString("id");
       String chatId = node.call(Addresses.CHATS_CREATE, new JsonObject().put("assistantId", assistantId))
@@ -182,7 +191,17 @@ class MetricsTest {
     }
   }
 
-  private void assertNoSecret(StatusNode node) {
+  /** A node named {@link #NODE_ID} among {@link #MEMBERS}, on {@code vertx}, which it closes. */
+  private static TestNode startNode(Vertx vertx) {
+    return new TestNode(vertx, redisServer.server().url(), FAST_REDIS, NODE_ID, MEMBERS);
+  }
+
+  /** {@code GET /metrics}, checked to be 200 and well-formed Prometheus text. */
+  private static PrometheusText metrics(TestNode node) {
+    return PrometheusText.parse(node.body("/metrics"));
+  }
+
+  private void assertNoSecret(TestNode node) {
     for (String path : List.of("/metrics", "/status")) {
       HttpResponse<String> response = node.get(path);
       assertThat(response.statusCode()).isEqualTo(200);
@@ -195,11 +214,11 @@ class MetricsTest {
   }
 
   /** Ten reads at once, all bound to fail while Redis is down; waits for their answers. */
-  private static void failSomeCalls(StatusNode node) {
+  private static void failSomeCalls(TestNode node) {
     List<Future<JsonObject>> calls = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       calls.add(node.request(Addresses.CHATS_GET, new JsonObject().put("id", "chat-" + i)));
     }
-    StatusNode.await(Future.join(calls).transform(done -> Future.succeededFuture()));
+    TestNode.awaitAll(calls);
   }
 }

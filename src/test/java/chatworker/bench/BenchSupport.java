@@ -1,0 +1,125 @@
+package chatworker.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * What the benchmarks share: their command line, their JSON lines on stdout, the figures those
+ * lines carry (medians, rounding, the load average) and blocking on a Vert.x future from main.
+ */
+final class BenchSupport {
+
+  private BenchSupport() {
+  }
+
+  /**
+   * Hands stdout to the results alone: returns it, and points {@code System.out} at stderr, so that
+   * logback's console appender and anything else that prints end up with the logs.
+   */
+  static PrintStream resultsStream() {
+    PrintStream results = System.out;
+    System.setOut(System.err);
+    return results;
+  }
+
+  /**
+   * {@code parse(args)}; when it rejects them, prints why and {@code usage} on stderr and exits with 2
+   * (a bench that runs on arguments it misread wastes minutes).
+   */
+  static <S> S settingsOrExit(String[] args, Function<String[], S> parse, String usage) {
+    try {
+      return parse.apply(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(usage);
+      System.exit(2);
+      throw e; // not reached
+    }
+  }
+
+  /**
+   * {@code defaults} with the values {@code args} gives them, as {@code --name value} or
+   * {@code --name=value}; fails on a name not in {@code defaults}, a missing value or a stray word.
+   */
+  static Map<String, String> options(String[] args, Map<String, String> defaults) {
+    Map<String, String> values = new LinkedHashMap<>(defaults);
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + arg);
+      }
+      String name = arg.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException("missing value for " + arg);
+      }
+      if (!values.containsKey(name)) {
+        throw new IllegalArgumentException("unknown option --" + name);
+      }
+      values.put(name, value);
+    }
+    return values;
+  }
+
+  /** Writes one result line and flushes it, so that a run cut short still leaves what it measured. */
+  static void print(PrintStream results, JsonObject line) {
+    results.println(line.encode());
+    results.flush();
+  }
+
+  /** The median of {@code metric} over {@code runs} (the mean of the middle two for an even count). */
+  static <T> double median(List<T> runs, ToDoubleFunction<T> metric) {
+    double[] values = runs.stream().mapToDouble(metric).sorted().toArray();
+    int mid = values.length / 2;
+    return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+  }
+
+  static double round3(double value) {
+    return Math.round(value * 1000) / 1000.0;
+  }
+
+  /**
+   * The first {@code fields} fields of /proc/loadavg (1, 5 and 15 minute load, runnable/all tasks,
+   * last pid), space separated: the other load on a shared machine, for the record. "?" off Linux.
+   */
+  static String loadAverage(int fields) {
+    try {
+      String[] all = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return String.join(" ", Arrays.copyOf(all, Math.min(fields, all.length)));
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
+  /** The future's result, waited for from the main thread; any failure or timeout as an exception. */
+  static <T> T await(Future<T> future, Duration timeout) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** One progress line on stderr (stdout is for results). */
+  static void log(String format, Object... args) {
+    System.err.println("[bench] " + String.format(format, args));
+  }
+}
