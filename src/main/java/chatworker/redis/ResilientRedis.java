@@ -54,6 +54,11 @@ public final class ResilientRedis {
   private final RetryPolicy retryBackoff;
   private final List<ConnectionSlot> slots = new ArrayList<>();
   private final AtomicInteger nextSlot = new AtomicInteger();
+  /**
+   * How full an ordinary call may find a connection: the bound less an eighth, which is kept for
+   * clean-up writes ({@link #sendCleanUp}).
+   */
+  private final int ordinaryLimit;
   private final Map<Kind, LongAdder> failures = new EnumMap<>(Kind.class);
   private final Map<CircuitBreakerState, LongAdder> breakerChanges = new EnumMap<>(CircuitBreakerState.class);
   private final AtomicLong reconnects = new AtomicLong();
@@ -71,6 +76,7 @@ public final class ResilientRedis {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.settings = settings;
+    this.ordinaryLimit = settings.maxInFlightPerConnection() - settings.maxInFlightPerConnection() / 8;
     this.client = Redis.createClient(vertx, redisOptions(settings));
     this.retryBackoff = RetryPolicy.exponentialDelayWithJitter(settings.retryInitialDelayMs(),
         settings.retryMaxDelayMs());
@@ -198,11 +204,25 @@ public final class ResilientRedis {
    * deadline.
    */
   public Future<Response> send(Request request, boolean idempotent, Deadline deadline) {
+    return send(request, idempotent, deadline, ordinaryLimit);
+  }
+
+  /**
+   * Sends a command that frees what others wait for (a chat lock's release, a failed job's end): like
+   * {@link #send}, but it may use the last places of the in-flight bound, which ordinary calls leave
+   * free. Under a burst that fills the bound, the clean-up of the jobs that failed for it still gets
+   * through instead of leaving their locks to the lease (and their chats locked meanwhile).
+   */
+  public Future<Response> sendCleanUp(Request request, boolean idempotent, Deadline deadline) {
+    return send(request, idempotent, deadline, settings.maxInFlightPerConnection());
+  }
+
+  private Future<Response> send(Request request, boolean idempotent, Deadline deadline, int limit) {
     RedisFailure refused = RedisErrors.refuse(request);
     if (refused != null) {
       return fail(refused);
     }
-    return call(conn -> conn.send(request), 1, idempotent, deadline);
+    return call(conn -> conn.send(request), 1, limit, idempotent, deadline);
   }
 
   /**
@@ -216,11 +236,12 @@ public final class ResilientRedis {
         return fail(refused);
       }
     }
-    return call(conn -> conn.batch(requests), requests.size(), idempotent, deadline);
+    return call(conn -> conn.batch(requests), requests.size(), ordinaryLimit, idempotent, deadline);
   }
 
-  private <T> Future<T> call(Function<RedisConnection, Future<T>> operation, int cost, boolean idempotent,
-      Deadline deadline) {
+  /** {@code limit}: how full (in-flight commands) a connection may be for this call to be sent on it. */
+  private <T> Future<T> call(Function<RedisConnection, Future<T>> operation, int cost, int limit,
+      boolean idempotent, Deadline deadline) {
     if (closing) {
       return fail(RedisFailure.of(Kind.CLOSED, "the Redis layer is closed"));
     }
@@ -234,9 +255,10 @@ public final class ResilientRedis {
     long reconnectGrace = System.nanoTime()
         + TimeUnit.MILLISECONDS.toNanos(settings.reconnectInitialDelayMs() + settings.connectTimeoutMs());
     if (breakerClosed) {
-      return callWhileClosed(() -> withRetries(operation, cost, idempotent, deadline, 1, null, reconnectGrace));
+      return callWhileClosed(() -> withRetries(operation, cost, limit, idempotent, deadline, 1, null,
+          reconnectGrace));
     }
-    Future<T> result = breaker.execute(() -> withRetries(operation, cost, idempotent, deadline, 1, null,
+    Future<T> result = breaker.execute(() -> withRetries(operation, cost, limit, idempotent, deadline, 1, null,
         reconnectGrace));
     return result.recover(err -> fail(err instanceof OpenCircuitException
         ? RedisFailure.of(Kind.BREAKER_OPEN, "Redis circuit breaker is open after repeated failures")
@@ -277,9 +299,9 @@ public final class ResilientRedis {
    * {@code reconnectGrace} (nanoTime) a call that found no connection is retried beyond the attempt
    * limit.
    */
-  private <T> Future<T> withRetries(Function<RedisConnection, Future<T>> operation, int cost,
+  private <T> Future<T> withRetries(Function<RedisConnection, Future<T>> operation, int cost, int limit,
       boolean idempotent, Deadline deadline, int attempt, RedisFailure hung, long reconnectGrace) {
-    return attempt(pickSlot(cost), operation, cost, deadline).recover(err -> {
+    return attempt(pickSlot(cost, limit), operation, cost, deadline).recover(err -> {
       RedisFailure failure = (RedisFailure) err;
       RedisFailure firstHang = hung != null ? hung : failure.kind() == Kind.TIMEOUT && failure.outage() ? failure : null;
       if (closing) {
@@ -291,7 +313,7 @@ public final class ResilientRedis {
         long delay = Math.max(1, retryBackoff.delay(failure, attempt));
         if (delay < deadline.remainingMillis()) {
           Promise<T> retried = Promise.promise();
-          vertx.setTimer(delay, t -> withRetries(operation, cost, idempotent, deadline, attempt + 1, firstHang,
+          vertx.setTimer(delay, t -> withRetries(operation, cost, limit, idempotent, deadline, attempt + 1, firstHang,
                   reconnectGrace).onComplete(retried));
           return retried.future();
         }
@@ -319,8 +341,7 @@ public final class ResilientRedis {
    * Picks a connection with room: the one on the caller's event loop if there is one, else round
    * robin; reserves {@code cost} in-flight places on it.
    */
-  private SlotPick pickSlot(int cost) {
-    int limit = settings.maxInFlightPerConnection();
+  private SlotPick pickSlot(int cost, int limit) {
     for (ConnectionSlot slot : slots) {
       RedisConnection conn = slot.isLocal() ? slot.connection() : null;
       if (conn != null) {
@@ -345,8 +366,7 @@ public final class ResilientRedis {
       }
     }
     RedisFailure failure = anyConnected
-        ? RedisFailure.of(Kind.QUEUE_FULL, "Redis request queue is full ("
-            + size * settings.maxInFlightPerConnection() + " commands in flight)")
+        ? RedisFailure.of(Kind.QUEUE_FULL, "Redis request queue is full (" + size * limit + " commands in flight)")
         : new RedisFailure(Kind.NOT_CONNECTED, authRejected
             ? "Redis refused the configured credentials" : "no connection to Redis is up", true, null);
     return new SlotPick(null, null, failure);

@@ -212,7 +212,8 @@ public final class JobStore {
   /**
    * Ends a job that did not succeed: sets {@code status} ({@code failed} or {@code cancelled}) and
    * {@code error} (nullable) on its record, unless the record is succeeded or belongs to another run
-   * of the job; frees the lock only if it holds {@code token}. Safe to repeat.
+   * of the job; frees the lock only if it holds {@code token}. Safe to repeat. Sent as a clean-up
+   * ({@link LuaScript#runCleanUp}): it gets through when ordinary calls find the Redis queue full.
    */
   public Future<Void> finish(String chatId, String jobId, String token, String status, JsonObject error,
       Deadline deadline) {
@@ -220,7 +221,7 @@ public final class JobStore {
       if (!END_STATES.contains(status)) {
         throw new IllegalArgumentException("status must be failed or cancelled: " + status);
       }
-      return FINISH.run(redis, List.of(Keys.lock(chatId), Keys.job(chatId, jobId)),
+      return FINISH.runCleanUp(redis, List.of(Keys.lock(chatId), Keys.job(chatId, jobId)),
           List.of(token, status, error == null ? "" : error.encode(), Long.toString(ENDED_RUN_TTL_SECONDS)),
           true, deadline);
     }).mapEmpty();
@@ -228,7 +229,7 @@ public final class JobStore {
 
   /** Deletes the lock if it holds {@code token}; true when it did. */
   public Future<Boolean> releaseLock(String chatId, String token, Deadline deadline) {
-    return Guard.call(() -> RELEASE.run(redis, List.of(Keys.lock(chatId)), List.of(token), true, deadline))
+    return Guard.call(() -> RELEASE.runCleanUp(redis, List.of(Keys.lock(chatId)), List.of(token), true, deadline))
         .map(reply -> reply.toLong() == 1);
   }
 

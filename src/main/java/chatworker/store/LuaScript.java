@@ -72,9 +72,29 @@ public final class LuaScript {
    */
   public Future<Response> run(ResilientRedis redis, List<String> keys, List<String> args, boolean idempotent,
       Deadline deadline) {
-    return redis.send(request(Command.EVALSHA, sha1, keys, args), idempotent, deadline)
+    return run(redis::send, keys, args, idempotent, deadline);
+  }
+
+  /**
+   * Runs a script that frees what others wait for (a lock's release, a failed job's end) through
+   * {@link ResilientRedis#sendCleanUp}, which may use the places of the in-flight bound that ordinary
+   * calls leave free.
+   */
+  public Future<Response> runCleanUp(ResilientRedis redis, List<String> keys, List<String> args,
+      boolean idempotent, Deadline deadline) {
+    return run(redis::sendCleanUp, keys, args, idempotent, deadline);
+  }
+
+  /** How a script's command is sent: {@link ResilientRedis#send} or {@link ResilientRedis#sendCleanUp}. */
+  private interface Sender {
+    Future<Response> send(Request request, boolean idempotent, Deadline deadline);
+  }
+
+  private Future<Response> run(Sender sender, List<String> keys, List<String> args, boolean idempotent,
+      Deadline deadline) {
+    return sender.send(request(Command.EVALSHA, sha1, keys, args), idempotent, deadline)
         .recover(err -> isNoScript(err)
-            ? redis.send(request(Command.EVAL, source, keys, args), idempotent, deadline)
+            ? sender.send(request(Command.EVAL, source, keys, args), idempotent, deadline)
             : Future.failedFuture(err));
   }
 

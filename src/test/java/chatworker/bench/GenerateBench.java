@@ -91,7 +91,13 @@ public final class GenerateBench {
   public static void main(String[] args) throws Exception {
     PrintStream results = BenchSupport.resultsStream();
     Settings settings = BenchSupport.settingsOrExit(args, Settings::parse, Settings.USAGE);
-    new GenerateBench(settings, results).run();
+    try {
+      new GenerateBench(settings, results).run();
+    } catch (Exception | AssertionError e) {
+      // Vert.x's threads would keep the JVM alive: a failed run must end, with a non-zero status.
+      e.printStackTrace();
+      System.exit(1);
+    }
     System.exit(0);
   }
 
@@ -551,8 +557,35 @@ public final class GenerateBench {
 
   // ---- Redis counters ------------------------------------------------------------------------------
 
-  private void flush() {
+  /**
+   * Empties Redis for the next phase, then waits until the node's store answers again: a FLUSHALL of
+   * a large phase's data can block Redis past the command timeout, and the node then replaces its
+   * connections (as it should) before the next phase may seed.
+   */
+  private void flush() throws InterruptedException {
+    long started = System.nanoTime();
     redis.command("FLUSHALL");
+    long flushMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    if (flushMs > 100) {
+      log("FLUSHALL blocked Redis for %d ms", flushMs);
+    }
+    long giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!storeAnswers()) {
+      if (System.nanoTime() - giveUpAt > 0) {
+        throw new IllegalStateException("the node's store did not answer within 30 s of a FLUSHALL");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Whether a store read goes through: a chat that does not exist is NOT_FOUND (404), not 503. */
+  private boolean storeAnswers() {
+    try {
+      await(request(vertx, Addresses.CHATS_GET, new JsonObject().put("id", "no-such-chat")));
+      return true;
+    } catch (IllegalStateException e) {
+      return e.getMessage() != null && e.getMessage().contains("NOT_FOUND");
+    }
   }
 
   /**

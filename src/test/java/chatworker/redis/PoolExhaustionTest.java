@@ -37,7 +37,8 @@ class PoolExhaustionTest {
     RedisSettings settings = RedisSettings.fromJson(new JsonObject()
         .put("url", proxy.url()).put("connections", 2).put("maxInFlightPerConnection", 8)
         .put("commandTimeoutMs", 2_000));
-    int bound = settings.connections() * settings.maxInFlightPerConnection();
+    // Ordinary calls leave an eighth of each connection's places to clean-up writes.
+    int bound = settings.connections() * (settings.maxInFlightPerConnection() - settings.maxInFlightPerConnection() / 8);
     int connectionLimit = 2 * settings.connections(); // the client pool's size: see docs/REDIS.md
     try (LayerHarness layer = new LayerHarness(settings)) {
       proxy.latency(Duration.ofMillis(300));
@@ -74,6 +75,39 @@ class PoolExhaustionTest {
           .isEqualTo("PONG");
       assertThat(layer.redis.health().inFlight()).isZero();
       assertThat(layer.redis.health().breaker()).isEqualTo("CLOSED");
+    }
+  }
+
+  /**
+   * Verifies that when ordinary calls fill the in-flight bound and fail with QUEUE_FULL, a clean-up
+   * write (a lock's release, a failed job's end) still finds a place and is done: under a burst the
+   * jobs that failed for it do not leave their chats locked until the lease runs out.
+   */
+  @Test
+  @DisplayName("A clean-up write gets through while ordinary calls find the queue full")
+  void cleanUpWritesGetThroughAFullQueue() {
+    FaultProxy proxy = redisServer.closeAfterwards(FaultProxy.startFor(redisServer.server()));
+    RedisSettings settings = RedisSettings.fromJson(new JsonObject()
+        .put("url", proxy.url()).put("connections", 2).put("maxInFlightPerConnection", 16)
+        .put("commandTimeoutMs", 3_000));
+    try (LayerHarness layer = new LayerHarness(settings)) {
+      proxy.latency(Duration.ofMillis(300));
+      List<Future<Response>> burst = new ArrayList<>();
+      Promise<Future<Response>> cleanUp = Promise.promise();
+      layer.vertx.getOrCreateContext().runOnContext(v -> {
+        for (int i = 0; i < 100; i++) {
+          burst.add(layer.redis.send(Request.cmd(Command.GET).arg("k" + i), true, Deadline.inMillis(5_000)));
+        }
+        cleanUp.complete(layer.redis.sendCleanUp(Request.cmd(Command.SET).arg("freed").arg("yes"), true,
+            Deadline.inMillis(5_000)));
+      });
+      Future<Response> freed = LayerHarness.await(cleanUp.future());
+
+      assertThat(String.valueOf(LayerHarness.await(freed))).isEqualTo("OK");
+      assertThat(redisServer.server().command("GET", "freed")).isEqualTo("yes");
+      Await.until(() -> burst.stream().allMatch(Future::isComplete), Duration.ofSeconds(20), "the burst ends");
+      assertThat(burst.stream().filter(Future::failed).map(f -> ((RedisFailure) f.cause()).kind()))
+          .isNotEmpty().containsOnly(Kind.QUEUE_FULL);
     }
   }
 }
