@@ -9,6 +9,10 @@ import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
 import chatworker.testing.TestNode;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -84,6 +88,40 @@ class CancelTimeoutIdempotencyTest {
       JsonObject next = node.call(Addresses.GENERATE, new JsonObject().put("chatId", chatId).put("text", "quick")
           .put("timeoutMs", 10_000));
       assertThat(next.getJsonObject("message").getString("text")).isEqualTo("You said: quick");
+    }
+  }
+
+  /**
+   * Verifies that the 504 comes by the job's timeoutMs even when its clean-up cannot reach Redis (the
+   * server is paused right when the job is about to time out): a client that waits timeoutMs plus
+   * transit gets the 504, not an event-bus timeout. The clean-up goes on after the reply, and the
+   * chat is free once Redis is back.
+   */
+  @Test
+  @DisplayName("Deadline while Redis is paused: the 504 still comes by timeoutMs")
+  void timeoutReplyComesByTheDeadlineWhenRedisStalls() {
+    // A long command timeout: a hung clean-up is not cut short by the Redis layer; only the reply deadline helps.
+    JsonObject slowRedis = new JsonObject().put("redis", new JsonObject().put("commandTimeoutMs", 5_000));
+    try (TestNode node = new TestNode(redisServer.server().url(), slowRedis)) {
+      String chatId = chat(node, 100);
+      long timeoutMs = 800;
+      Future<Message<Object>> job = node.vertx().eventBus().request(Addresses.GENERATE, new JsonObject()
+              .put("chatId", chatId).put("text", "one two three four five six seven eight nine ten")
+              .put("timeoutMs", timeoutMs),
+          new DeliveryOptions().setSendTimeout(timeoutMs + 1_000));
+      Await.until(() -> redisServer.server().command("EXISTS", "cw:chat:{" + chatId + "}:lock").equals("1"),
+          Duration.ofSeconds(10), "the job to hold its chat");
+      redisServer.server().clientPause(4_000);
+
+      Throwable failure = TestNode.await(job.map(ok -> (Throwable) null).recover(Future::succeededFuture));
+      assertThat(failure).isInstanceOf(ReplyException.class);
+      ReplyException reply = (ReplyException) failure;
+      assertThat(reply.failureType()).as("a reply, not the event bus giving up").isEqualTo(ReplyFailure.RECIPIENT_FAILURE);
+      assertThat(reply.failureCode()).isEqualTo(ErrorCode.TIMEOUT.failureCode());
+
+      Await.until(() -> redisServer.server().command("EXISTS", "cw:chat:{" + chatId + "}:lock").equals("0"),
+          Duration.ofSeconds(20), "the clean-up to free the chat once Redis is back");
+      assertThat(roles(node, chatId)).containsExactly("user");
     }
   }
 
