@@ -84,7 +84,7 @@ public record RedisSettings(
     return new RedisSettings(
         json.getString("url", DEFAULT_URL),
         json.getInteger("connections", 4),
-        json.getInteger("maxInFlightPerConnection", 256),
+        json.getInteger("maxInFlightPerConnection", 512),
         json.getLong("commandTimeoutMs", 1_000L),
         json.getLong("defaultDeadlineMs", 3_000L),
         json.getLong("connectTimeoutMs", 2_000L),
