@@ -22,6 +22,8 @@ class HistoryMessageTest {
     assertThat(HistoryMessage.parse(stored.encode(), text -> -1))
         .isEqualTo(new HistoryMessage(3, "user", "say \"hi\" {not json}", 6));
     assertThat(HistoryMessage.idOf(stored.encode())).isEqualTo("m1");
+    assertThat(HistoryMessage.idOf("{\"role\":\"user\",\"id\":\"late\"}")).isEqualTo("late");
+    assertThat(HistoryMessage.idOf("{\"id\":\"a\\\"b\",\"role\":\"user\"}")).isEqualTo("a\"b");
 
     String old = new JsonObject().put("id", "m2").put("role", "assistant").put("text", "abc").put("seq", 4).encode();
     assertThat(HistoryMessage.parse(old, String::length)).isEqualTo(new HistoryMessage(4, "assistant", "abc", 3));
