@@ -14,10 +14,11 @@
 --   * safe to repeat.
 --
 -- KEYS[1] chat hash   KEYS[2] message list   KEYS[3] chat lock   KEYS[4] job record
--- ARGV[1] lock token   ARGV[2] job TTL seconds to set again, or '' to keep the one job-start set (the
---   caller knows the job started less than half a TTL ago)
+-- ARGV[1] lock token   ARGV[2] job TTL seconds
 -- ARGV[3] the assistant message JSON up to and including '"seq":'
 -- ARGV[4] the reply JSON without message, up to and including '"message":'
+-- ARGV[5] '1': set the record's TTL again (the job started more than half a TTL ago); '0': keep the
+--   one job-start set, unless the record vanished meanwhile (evicted): HSET then adds status as new
 -- Reply: {'COMMITTED', seq} | {'ALREADY_SUCCEEDED', reply JSON} | {'LOCK_LOST'}
 local chat, msgs, lock, job = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 if redis.call('GET', lock) ~= ARGV[1] then
@@ -31,8 +32,9 @@ end
 local seq = redis.call('HINCRBY', chat, 'seq', 1)
 local message = ARGV[3] .. string.format('%d', seq) .. '}'
 redis.call('RPUSH', msgs, message)
-redis.call('HSET', job, 'status', 'succeeded', 'result', ARGV[4] .. message .. '}')
-if ARGV[2] ~= '' then
+-- job-start wrote status, so only result is new, unless the record is gone (2 new fields)
+local added = redis.call('HSET', job, 'status', 'succeeded', 'result', ARGV[4] .. message .. '}')
+if ARGV[5] == '1' or added == 2 then
   redis.call('EXPIRE', job, ARGV[2])
 end
 redis.call('DEL', lock)

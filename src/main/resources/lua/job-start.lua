@@ -17,7 +17,8 @@
 --   * safe to repeat with the same token: a re-run while the lock still holds it replies STARTED again
 --     with the same user message, and writes nothing new but the lease.
 --   * the record is written in place (HSET, never DEL): the ended marks of earlier runs stay, and the
---     record expires ARGV[7] seconds after the job's latest start or end.
+--     record expires ARGV[6] seconds after the job's latest start (job-finish extends it so that an
+--     ended mark lives at least a minute; job-commit renews it for a long job).
 --
 -- KEYS[1] chat hash   KEYS[2] message list   KEYS[3] chat lock   KEYS[4] job record
 -- ARGV[1] jobId   ARGV[2] lock token   ARGV[3] node id   ARGV[4] lease ms

@@ -11,6 +11,7 @@ import io.vertx.redis.client.impl.PooledRedisConnection;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,12 +39,17 @@ final class ConnectionSlot {
   /** Commands written to this connection whose reply has not arrived yet (a batch counts its size). */
   final AtomicInteger inFlight = new AtomicInteger();
   /**
-   * When the connection last showed progress: a reply arrived, or it got work while it had none. One
-   * watchdog per slot reads it instead of a timer per command (which cost a schedule and a cancel
-   * on every call): replies come in order, so a connection that answers nothing for the command
-   * timeout while it has commands in flight is hung, whichever command it is stuck on.
+   * Commands reserved (sent) and released (answered, or failed) on this slot since it began. One
+   * watchdog per slot reads them instead of a timer per command (which cost a schedule and a cancel
+   * on every call): replies come in order, so when fewer commands have been answered than had been
+   * sent a command timeout ago, the oldest of them has waited longer than the timeout.
    */
-  private volatile long lastProgressNanos = System.nanoTime();
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong answered = new AtomicLong();
+  /** The watchdog's last ticks: when, and how many commands had been sent then (slot context only). */
+  private final long[] tickNanos = new long[WATCHDOG_TICKS];
+  private final long[] tickSent = new long[WATCHDOG_TICKS];
+  private int tickCount;
   /** The connection the watchdog found hung: what fails on it failed because Redis did not answer. */
   private volatile RedisConnection hung;
   private long watchdogTimer = -1;
@@ -59,6 +65,11 @@ final class ConnectionSlot {
 
   /** Reconnects of a connection that lived shorter than this count as failed attempts (no backoff reset). */
   private static final long STABLE_AFTER_NANOS = 1_000_000_000L;
+  /**
+   * Ticks the watchdog remembers: it ticks every tenth of the command timeout (at least every 5 ms),
+   * so a timeout ago is at most 10 ticks back for any timeout of 50 ms or more (and fewer below).
+   */
+  private static final int WATCHDOG_TICKS = 16;
   /** Backoff stops doubling here (the circuit breaker's policy would overflow at 64). */
   private static final int MAX_BACKOFF_STEP = 16;
 
@@ -95,20 +106,17 @@ final class ConnectionSlot {
 
   /** Takes {@code cost} in-flight places if that keeps within {@code limit}; false (and none taken) if not. */
   boolean reserve(int cost, int limit) {
-    int now = inFlight.addAndGet(cost);
-    if (now > limit) {
+    if (inFlight.addAndGet(cost) > limit) {
       inFlight.addAndGet(-cost);
       return false;
     }
-    if (now == cost) {
-      lastProgressNanos = System.nanoTime(); // idle until now: the wait for an answer starts here
-    }
+    sent.addAndGet(cost);
     return true;
   }
 
   /** Gives back the places of a command whose reply (or failure) has arrived. */
   void release(int cost) {
-    lastProgressNanos = System.nanoTime();
+    answered.addAndGet(cost);
     inFlight.addAndGet(-cost);
   }
 
@@ -131,11 +139,30 @@ final class ConnectionSlot {
     return firstAttempt.future();
   }
 
-  /** A connection with work in flight and no answer for the command timeout is hung: replace it. */
+  /**
+   * A connection on which a command sent a command timeout ago (or earlier) is still unanswered is
+   * hung: replace it. Only ticks since the connection came up count, so the commands of the one it
+   * replaced (failed, but perhaps not yet released) never condemn it.
+   */
   private void watch() {
+    long now = System.nanoTime();
+    int slot = tickCount++ % WATCHDOG_TICKS;
+    tickNanos[slot] = now;
+    tickSent[slot] = sent.get();
     RedisConnection conn = connection.get();
-    long silentNanos = System.nanoTime() - lastProgressNanos;
-    if (conn != null && inFlight.get() > 0 && silentNanos > settings.commandTimeoutMs() * 1_000_000L) {
+    if (conn == null) {
+      return;
+    }
+    long timeoutNanos = settings.commandTimeoutMs() * 1_000_000L;
+    int newestOld = -1; // the newest tick at least a timeout old, taken since this connection came up
+    for (int i = 0; i < Math.min(tickCount, WATCHDOG_TICKS); i++) {
+      long at = tickNanos[i];
+      if (now - at >= timeoutNanos && at - connectedAtNanos >= 0
+          && (newestOld < 0 || at - tickNanos[newestOld] > 0)) {
+        newestOld = i;
+      }
+    }
+    if (newestOld >= 0 && answered.get() < tickSent[newestOld]) {
       hung = conn;
       takeOutOfService(conn, "no reply within " + settings.commandTimeoutMs() + " ms");
     }

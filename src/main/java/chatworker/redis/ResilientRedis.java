@@ -444,6 +444,7 @@ public final class ResilientRedis {
         })
         .onFailure(err -> {
           if (((RedisFailure) err).outage() && breaker.state() == CircuitBreakerState.CLOSED) {
+            breakerCounting = true; // the next success resets the count, as for a call's failure
             breaker.execute(() -> Future.failedFuture(err)); // let the breaker count it
           }
         });

@@ -37,9 +37,9 @@ public final class JobStore {
   private static final LuaScript COMMIT = LuaScript.load("job-commit");
   private static final LuaScript FINISH = LuaScript.load("job-finish");
   /**
-   * How long the ended mark of a run whose job has no record yet is kept. A start still on its way when
-   * the run ended lands within the command timeout (after it the connection is closed); a minute is
-   * ample. In an existing record the mark lives as long as the record.
+   * How long the ended mark of a run lives at least (job-finish extends a record that would expire
+   * sooner). A start still on its way when the run ended lands within the command timeout (after it
+   * the connection is closed); a minute is ample.
    */
   static final long ENDED_RUN_TTL_SECONDS = 60;
   private static final LuaScript RENEW = LuaScript.load("lock-renew");
@@ -185,8 +185,8 @@ public final class JobStore {
       String message = MessageJson.openAssistant(r.assistantMessageId(), r.chatId(), r.assistantText(),
           r.assistantTokens(), r.now(), r.jobId());
       return COMMIT.run(redis, chatKeys(r.chatId(), r.jobId()),
-              List.of(r.lockToken(), renewTtl(r) ? Long.toString(jobTtlSeconds) : "", message,
-                  MessageJson.openField(r.replyWithoutMessage(), "message")),
+              List.of(r.lockToken(), Long.toString(jobTtlSeconds), message,
+                  MessageJson.openField(r.replyWithoutMessage(), "message"), renewTtl(r) ? "1" : "0"),
               true, deadline)
           .map(reply -> {
             CommitOutcome.Status status = CommitOutcome.Status.valueOf(reply.get(0).toString());

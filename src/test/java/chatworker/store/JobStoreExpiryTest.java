@@ -88,6 +88,38 @@ class JobStoreExpiryTest {
           System.nanoTime() - Duration.ofSeconds(301).toNanos(), fresh.replyWithoutMessage());
       assertThat(await(store.jobs.commit(old, deadline())).status()).isEqualTo(CommitOutcome.Status.COMMITTED);
       assertThat(ttl(Keys.job(chatId, "job-4"))).isBetween(590L, 600L);
+
+      // A young job whose record vanished (evicted) also gets the TTL: the record is never left without one.
+      String other = token();
+      await(store.jobs.start(start(chatId, "job-5", other, "hi"), deadline()));
+      redisServer.server().command("DEL", Keys.job(chatId, "job-5"));
+      assertThat(await(store.jobs.commit(commit(chatId, "job-5", other, "ok"), deadline())).status())
+          .isEqualTo(CommitOutcome.Status.COMMITTED);
+      assertThat(ttl(Keys.job(chatId, "job-5"))).isBetween(590L, 600L);
+    }
+  }
+
+  /**
+   * Verifies that a run's ended mark lives at least a minute even when its job's record was about to
+   * expire: a start of that run still on its way finds the mark and takes nothing (review finding:
+   * the mark expired with the record, and the late start took the lock for no one).
+   */
+  @Test
+  @DisplayName("An ended mark outlives a record that was about to expire")
+  void endedMarkOutlivesAnExpiringRecord() {
+    try (StoreHarness store = new StoreHarness(redisServer.server().url(), 600)) {
+      String chatId = store.newChat();
+      String first = token();
+      await(store.jobs.start(start(chatId, "job-6", first, "hi"), deadline()));
+      await(store.jobs.finish(chatId, "job-6", first, "failed", new JsonObject().put("code", "TIMEOUT"), deadline()));
+      redisServer.server().command("EXPIRE", Keys.job(chatId, "job-6"), "2"); // its TTL nearly spent
+
+      String late = token();
+      await(store.jobs.finish(chatId, "job-6", late, "cancelled", null, deadline()));
+      assertThat(ttl(Keys.job(chatId, "job-6"))).isBetween(JobStore.ENDED_RUN_TTL_SECONDS - 5, JobStore.ENDED_RUN_TTL_SECONDS);
+      assertThat(await(store.jobs.start(start(chatId, "job-6", late, "hi again"), deadline())).status())
+          .isEqualTo(StartOutcome.Status.ENDED);
+      assertThat(redisServer.server().command("EXISTS", Keys.lock(chatId))).isEqualTo("0");
     }
   }
 }
