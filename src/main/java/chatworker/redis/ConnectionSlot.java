@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One held, pipelined connection to Redis and the loop that keeps it up: connect with a deadline,
  * notice loss (peer close, socket error, or being taken out of service), reconnect with exponential
- * backoff and full jitter, and a watchdog that takes a connection out of service when it has
- * commands in flight but answered none for the command timeout. Connect, reconnect and the watchdog
+ * backoff and full jitter, and a watchdog that takes a connection out of service when a command on
+ * it has waited longer than the command timeout. Connect, reconnect and the watchdog
  * run on the slot's own context; {@link #connection()}, {@link #reserve} and {@link #release} are
  * called from any thread.
  */

@@ -8,6 +8,7 @@ import static chatworker.bench.BenchSupport.round3;
 import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import chatworker.cli.NodeVerticle;
+import chatworker.testing.Await;
 import chatworker.testing.FaultProxy;
 import chatworker.testing.RedisServer;
 import io.vertx.core.Context;
@@ -564,20 +565,10 @@ public final class GenerateBench {
    * connections (as it should) and the next phase started on a node that had just recovered from an
    * outage. The wait for the freeing keeps its CPU out of the next phase's numbers.
    */
-  private void flush() throws InterruptedException {
-    long started = System.nanoTime();
+  private void flush() {
     redis.command("FLUSHALL", "ASYNC");
-    long flushMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    if (flushMs > 100) {
-      log("FLUSHALL blocked Redis for %d ms", flushMs);
-    }
-    long giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!storeAnswers() || lazyFreePending()) {
-      if (System.nanoTime() - giveUpAt > 0) {
-        throw new IllegalStateException("the node's store did not answer within 30 s of a FLUSHALL");
-      }
-      Thread.sleep(50);
-    }
+    Await.until(() -> !lazyFreePending() && storeAnswers(), Duration.ofSeconds(30),
+        "Redis to free the flushed data and the node's store to answer");
   }
 
   /** Whether Redis is still freeing what a FLUSHALL ASYNC dropped. */
