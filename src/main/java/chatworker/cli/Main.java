@@ -73,6 +73,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     @Override
     public VertxBuilder createVertxBuilder(VertxOptions options) {
       String host = config.getJsonObject("cluster", new JsonObject()).getString("host", "127.0.0.1");
+      NodeSettings.fromJson(config.getJsonObject("node", new JsonObject())).applyTo(options);
       options.getEventBusOptions().setHost(host).setClusterPublicHost(host).setPort(0);
       // Micrometer metrics (Vert.x's, the JVM's, ours) into the Prometheus registry /metrics serves.
       return Metrics.vertxBuilder(options).withClusterManager(clusterManager);

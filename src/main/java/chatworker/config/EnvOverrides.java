@@ -17,6 +17,7 @@ public final class EnvOverrides {
 
   private static Map<String, String> table() {
     Map<String, String> table = new LinkedHashMap<>();
+    table.put("CHATWORKER_EVENT_LOOPS", "node.eventLoops");
     table.put("CHATWORKER_REDIS_URL", "redis.url");
     table.put("CHATWORKER_REDIS_CONNECTIONS", "redis.connections");
     table.put("CHATWORKER_REDIS_TLS_CA", "redis.tls.caCertPath");

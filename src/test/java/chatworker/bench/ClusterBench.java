@@ -1,6 +1,7 @@
 package chatworker.bench;
 
 import chatworker.api.Addresses;
+import chatworker.cli.NodeSettings;
 import chatworker.cli.NodeVerticle;
 import chatworker.cluster.ClusterSettings;
 import chatworker.cluster.HazelcastSetup;
@@ -99,7 +100,8 @@ public final class ClusterBench {
       List<String> workerIds = startWorkers(server.url(), clusterName, ports, String.join(",", members));
       Vertx client = clusteredClient(new ClusterSettings(clusterName, "127.0.0.1", ports.get(settings.workers),
           members, 1, 5));
-      Vertx local = Vertx.vertx();
+      Vertx local = Vertx.vertx(NodeSettings.fromJson(config.getJsonObject("node", new JsonObject()))
+          .applyTo(new VertxOptions()));
       await(local.deployVerticle(new NodeVerticle(config, "in-process", () -> List.of("in-process"))));
       awaitEveryWorkerServes(client, workerIds);
 

@@ -7,6 +7,7 @@ import static chatworker.bench.BenchSupport.round3;
 
 import chatworker.api.Addresses;
 import chatworker.api.ApiException;
+import chatworker.cli.NodeSettings;
 import chatworker.cli.NodeVerticle;
 import chatworker.testing.Await;
 import chatworker.testing.FaultProxy;
@@ -15,6 +16,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -107,8 +109,14 @@ public final class GenerateBench {
       redis = server;
       log("%s on %s; %d cores, load average %s; %s", RedisServer.binaryDescription(), server.url(),
           Runtime.getRuntime().availableProcessors(), loadAverage(), settings);
-      vertx = Vertx.vertx();
-      await(vertx.deployVerticle(new NodeVerticle(nodeConfig(server.url()), "bench-node", () -> List.of("bench-node"))));
+      JsonObject config = nodeConfig(server.url());
+      // The node's Vert.x as a node sets it up (node.eventLoops); the load shares it, as BullMQ's
+      // producer shares its worker's process.
+      vertx = Vertx.vertx(NodeSettings.fromJson(config.getJsonObject("node", new JsonObject())).applyTo(new VertxOptions()));
+      await(vertx.deployVerticle(new NodeVerticle(config, "bench-node", () -> List.of("bench-node"))));
+      log("node: %d event loop(s) (node.eventLoops %d), shared with the load",
+          NodeSettings.fromJson(config.getJsonObject("node", new JsonObject())).effectiveEventLoops(),
+          config.getJsonObject("node", new JsonObject()).getInteger("eventLoops", 0));
       client = vertx.getOrCreateContext();
 
       // The JIT's first seconds are not the steady state: warm chat-worker up before anything counts.
@@ -138,8 +146,9 @@ public final class GenerateBench {
               result.cpuField("machineBusyPct"), loadAverage());
           bySystem.computeIfAbsent(system, k -> new ArrayList<>()).add(result);
         }
-        if (settings.halfLoad && bySystem.containsKey(CHAT_WORKER)) {
-          double rate = median(bySystem.get(CHAT_WORKER), RunResult::jobsPerSec) / 2;
+        if (settings.halfLoad && (bySystem.containsKey(CHAT_WORKER) || settings.halfLoadRate > 0)) {
+          double rate = settings.halfLoadRate > 0 ? settings.halfLoadRate
+              : median(bySystem.get(CHAT_WORKER), RunResult::jobsPerSec) / 2;
           flush();
           RunResult half = openLoop(seed(vertx, settings.chats), rate);
           log("round %d/%d half load %,.0f/s: %,8.0f jobs/s  p50 %.3f ms  p99 %.3f ms (from send: p99 %.3f ms)"
@@ -167,6 +176,9 @@ public final class GenerateBench {
     // The shipped maxInFlight (512) is kept: at most 512 jobs x 2 commands fit the Redis layer's
     // queue (4 connections x 256), so overload shows as OVERLOADED, not as a full Redis queue.
     config.put("generation", config.getJsonObject("generation", new JsonObject()).put("instances", 2));
+    if (settings.eventLoops > 0) {
+      config.put("node", config.getJsonObject("node", new JsonObject()).put("eventLoops", settings.eventLoops));
+    }
     return config;
   }
 
@@ -330,8 +342,8 @@ public final class GenerateBench {
     /** One stderr line per second: sent, answered, failed, in flight, worst latency, GC time, machine load. */
     void logSecond() {
       long gc = gcMillis();
-      log("  t+%2ds sent %,6d answered %,6d failed %,5d in flight %4d max %7.1f ms gc %4d ms load %s",
-          (System.nanoTime() - openStart) / 1_000_000_000L, secondSent, secondDone, secondFailed, inFlight,
+      log("  %s t+%2ds sent %,6d answered %,6d failed %,5d in flight %4d max %7.1f ms gc %4d ms load %s",
+          java.time.LocalTime.now().withNano(0), (System.nanoTime() - openStart) / 1_000_000_000L, secondSent, secondDone, secondFailed, inFlight,
           secondMaxNanos / 1e6, gc - lastGcMillis, loadAverage());
       lastGcMillis = gc;
       secondSent = 0;
@@ -369,10 +381,11 @@ public final class GenerateBench {
                 callerNext();
               }
             } else {
+              // By code over the whole phase, warm-up included: a failure there is worth a look too.
+              errorsByCode.merge(ApiException.fromReply(ar.cause()).code().name(), 1, Integer::sum);
               if (recording) {
                 errors++;
                 String code = ApiException.fromReply(ar.cause()).code().name();
-                errorsByCode.merge(code, 1, Integer::sum);
                 if (firstError == null) {
                   firstError = code + ": " + ApiException.fromReply(ar.cause()).getMessage();
                 }
@@ -421,7 +434,7 @@ public final class GenerateBench {
           (double) total / recordedJobs, byType, errors, firstError, sample, 0, skipped)
           .withCpu(before == null ? null : Counters.cpu(before, after, recordedJobs));
       if (!errorsByCode.isEmpty()) {
-        log("errors by code: %s", errorsByCode);
+        log("errors by code, warm-up included: %s", errorsByCode);
       }
       return result;
     }
@@ -879,13 +892,13 @@ public final class GenerateBench {
 
   /** Command-line settings. */
   private record Settings(int durationSeconds, int warmupSeconds, int rounds, int concurrency, int chats,
-      int assistants, int outstanding, List<String> systems, boolean halfLoad, int probeLatencyMs, int probeJobs,
-      String bullmqDir, String node) {
+      int assistants, int outstanding, List<String> systems, boolean halfLoad, int halfLoadRate, int probeLatencyMs,
+      int probeJobs, int eventLoops, String bullmqDir, String node) {
 
     static final String USAGE = "usage: GenerateBench [--duration-seconds 20] [--warmup-seconds 5] [--rounds 3]"
         + " [--concurrency 64] [--chats 1000] [--assistants 10] [--outstanding 128]"
-        + " [--systems chat-worker,bullmq[,bullmq-pipelined]] [--half-load true] [--probe-latency-ms 2]"
-        + " [--probe-jobs 200] [--bullmq-dir target/bullmq-bench] [--node node]";
+        + " [--systems chat-worker,bullmq[,bullmq-pipelined]] [--half-load true] [--half-load-rate 0]"
+        + " [--probe-latency-ms 2] [--probe-jobs 200] [--event-loops 0] [--bullmq-dir target/bullmq-bench] [--node node]";
 
     static Settings parse(String[] args) {
       Map<String, String> defaults = new LinkedHashMap<>();
@@ -898,22 +911,28 @@ public final class GenerateBench {
       defaults.put("outstanding", "128");
       defaults.put("systems", CHAT_WORKER + "," + BULLMQ);
       defaults.put("half-load", "true");
+      defaults.put("half-load-rate", "0");
       defaults.put("probe-latency-ms", "2");
       defaults.put("probe-jobs", "200");
+      defaults.put("event-loops", "0");
       defaults.put("bullmq-dir", "target/bullmq-bench");
       defaults.put("node", "node");
       Map<String, String> values = BenchSupport.options(args, defaults);
       try {
-        List<String> systems = Arrays.stream(values.get("systems").split(",")).map(String::trim).toList();
-        if (!List.of(CHAT_WORKER, BULLMQ, BULLMQ_PIPELINED).containsAll(systems) || systems.isEmpty()) {
-          throw new IllegalArgumentException("unknown system in " + systems);
+        List<String> systems = Arrays.stream(values.get("systems").split(",")).map(String::trim)
+            .filter(name -> !name.isEmpty() && !name.equals("none")).toList();
+        int halfLoadRate = Integer.parseInt(values.get("half-load-rate"));
+        if (!List.of(CHAT_WORKER, BULLMQ, BULLMQ_PIPELINED).containsAll(systems)
+            || (systems.isEmpty() && halfLoadRate <= 0)) {
+          throw new IllegalArgumentException("unknown system in " + systems + " (none needs --half-load-rate)");
         }
         Settings settings = new Settings(Integer.parseInt(values.get("duration-seconds")),
             Integer.parseInt(values.get("warmup-seconds")), Integer.parseInt(values.get("rounds")),
             Integer.parseInt(values.get("concurrency")), Integer.parseInt(values.get("chats")),
             Integer.parseInt(values.get("assistants")), Integer.parseInt(values.get("outstanding")), systems,
-            Boolean.parseBoolean(values.get("half-load")), Integer.parseInt(values.get("probe-latency-ms")),
-            Integer.parseInt(values.get("probe-jobs")), values.get("bullmq-dir"), values.get("node"));
+            Boolean.parseBoolean(values.get("half-load")), halfLoadRate, Integer.parseInt(values.get("probe-latency-ms")),
+            Integer.parseInt(values.get("probe-jobs")), Integer.parseInt(values.get("event-loops")),
+            values.get("bullmq-dir"), values.get("node"));
         if (settings.durationSeconds < 1 || settings.warmupSeconds < 0 || settings.rounds < 1
             || settings.concurrency < 1 || settings.chats < settings.concurrency || settings.assistants < 1
             || settings.probeLatencyMs < 0 || settings.probeJobs < 1) {
