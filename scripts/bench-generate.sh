@@ -6,7 +6,9 @@
 # target/bullmq-bench, never into the repository. Arguments go to chatworker.bench.GenerateBench:
 #   --duration-seconds 20  --warmup-seconds 5  --rounds 3  --concurrency 64  --chats 1000
 #   --outstanding 128 (BullMQ jobs added but not completed)  --systems chat-worker,bullmq[,bullmq-pipelined]
-#   --half-load true  --probe-latency-ms 2 (0: skip the round-trip probe)
+#   --half-load true  --half-load-rate 0 (jobs/s of the paced phase; 0: half the measured peak;
+#   with --systems none only the paced phase runs)  --probe-latency-ms 2 (0: skip the round-trip probe)
+#   --event-loops 0 (the node's Vert.x event loops; 0: the node's own setting, node.eventLoops)
 # BENCH_JAVA_OPTS adds JVM flags (e.g. a JFR recording).
 set -euo pipefail
 

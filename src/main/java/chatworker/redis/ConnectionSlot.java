@@ -221,6 +221,7 @@ final class ConnectionSlot {
       forceClose(conn);
       return;
     }
+    FlushCoalescing.install(conn);
     conn.endHandler(v -> lost(conn, "closed by Redis or the network"));
     conn.exceptionHandler(err -> {
       lost(conn, String.valueOf(err.getMessage()));

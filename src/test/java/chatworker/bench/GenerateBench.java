@@ -54,7 +54,8 @@ import org.HdrHistogram.Histogram;
  * <p>Per round, both systems run back to back (their order alternates), then chat-worker runs open
  * loop at half the median peak so far. Before each phase Redis is flushed and the phase seeds its own
  * assistants and chats. chat-worker's callers are closed loop on one Vert.x context: each sends
- * {@code chat.generate} on a chat no other caller holds, and the next as soon as the reply came.
+ * {@code chat.generate} on a chat no other caller holds, and the next as soon as the reply came. The
+ * node and its load share one Vert.x, sized as the node sizes its own ({@code node.eventLoops}).
  *
  * <p>Per job it reports three counts, because they differ: {@code redisCommandsPerJob} is what Redis
  * ran ({@code INFO commandstats} deltas over the measured window, PING and INFO left out), which
