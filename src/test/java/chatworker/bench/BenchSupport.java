@@ -1,6 +1,10 @@
 package chatworker.bench;
 
+import chatworker.api.Addresses;
+import chatworker.testing.Await;
+import chatworker.testing.RedisServer;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -121,5 +125,35 @@ final class BenchSupport {
   /** One progress line on stderr (stdout is for results). */
   static void log(String format, Object... args) {
     System.err.println("[bench] " + String.format(format, args));
+  }
+
+  /**
+   * Empties Redis between phases without blocking it: a synchronous FLUSHALL of a phase's data took
+   * Redis away for seconds, past the node's command timeout, so the node rightly dropped its
+   * connections and the next phase met an open breaker. Waits until Redis has freed the data and a
+   * store read through {@code on}'s event bus answers (a missing chat is NOT_FOUND, not 503).
+   */
+  static void flushAndWait(RedisServer redis, Vertx on) {
+    redis.command("FLUSHALL", "ASYNC");
+    Await.until(() -> !lazyFreePending(redis) && storeAnswers(on), Duration.ofSeconds(30),
+        "Redis to free the flushed data and the node's store to answer");
+  }
+
+  private static boolean lazyFreePending(RedisServer redis) {
+    for (String line : redis.command("INFO", "memory").split("\n")) {
+      if (line.startsWith("lazyfree_pending_objects:")) {
+        return !line.substring(line.indexOf(':') + 1).trim().equals("0");
+      }
+    }
+    return false;
+  }
+
+  private static boolean storeAnswers(Vertx on) {
+    try {
+      await(on.eventBus().request(Addresses.CHATS_GET, new JsonObject().put("id", "no-such-chat")), Duration.ofSeconds(10));
+      return true;
+    } catch (IllegalStateException e) {
+      return e.getMessage() != null && e.getMessage().contains("NOT_FOUND");
+    }
   }
 }

@@ -143,7 +143,7 @@ public final class ClusterBench {
 
   /** Seeds the chats, runs the closed loop for {@code seconds}, and reports what it measured. */
   private JsonObject closedLoop(Vertx on, int seconds) throws InterruptedException {
-    redis.command("FLUSHALL");
+    BenchSupport.flushAndWait(redis, on);
     List<String> chats = seed(on, settings.concurrency);
     Context context = on.getOrCreateContext();
     Histogram latency = new Histogram(MAX_RECORDED_MICROS, 3);

@@ -9,7 +9,6 @@ import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import chatworker.cli.NodeSettings;
 import chatworker.cli.NodeVerticle;
-import chatworker.testing.Await;
 import chatworker.testing.FaultProxy;
 import chatworker.testing.RedisServer;
 import io.vertx.core.Context;
@@ -580,29 +579,7 @@ public final class GenerateBench {
    * outage. The wait for the freeing keeps its CPU out of the next phase's numbers.
    */
   private void flush() {
-    redis.command("FLUSHALL", "ASYNC");
-    Await.until(() -> !lazyFreePending() && storeAnswers(), Duration.ofSeconds(30),
-        "Redis to free the flushed data and the node's store to answer");
-  }
-
-  /** Whether Redis is still freeing what a FLUSHALL ASYNC dropped. */
-  private boolean lazyFreePending() {
-    for (String line : redis.command("INFO", "memory").split("\n")) {
-      if (line.startsWith("lazyfree_pending_objects:")) {
-        return !line.substring(line.indexOf(':') + 1).trim().equals("0");
-      }
-    }
-    return false;
-  }
-
-  /** Whether a store read goes through: a chat that does not exist is NOT_FOUND (404), not 503. */
-  private boolean storeAnswers() {
-    try {
-      await(request(vertx, Addresses.CHATS_GET, new JsonObject().put("id", "no-such-chat")));
-      return true;
-    } catch (IllegalStateException e) {
-      return e.getMessage() != null && e.getMessage().contains("NOT_FOUND");
-    }
+    BenchSupport.flushAndWait(redis, vertx);
   }
 
   /**
