@@ -31,11 +31,11 @@ final class FlushCoalescing {
 
   private FlushCoalescing() {}
 
-  /** Adds the handler to {@code conn}'s pipeline; false when the socket cannot be reached. */
-  static boolean install(RedisConnection conn) {
+  /** Adds the handler to {@code conn}'s pipeline, unless its socket cannot be reached. */
+  static void install(RedisConnection conn) {
     if (NET_SOCKET == null || !(conn instanceof PooledRedisConnection pooled)
         || !(pooled.actual() instanceof RedisStandaloneConnection standalone)) {
-      return false;
+      return;
     }
     try {
       ChannelHandlerContext vertxHandler = ((NetSocketInternal) NET_SOCKET.get(standalone)).channelHandlerContext();
@@ -43,10 +43,8 @@ final class FlushCoalescing {
         // Right in front of Vert.x's handler: its flushes pass here first, on their way out.
         vertxHandler.pipeline().addBefore(vertxHandler.name(), NAME, new FlushConsolidationHandler(MAX_ABSORBED, true));
       }
-      return true;
     } catch (IllegalAccessException | ClassCastException | IllegalArgumentException e) {
       log.debug("Redis writes are not coalesced: {}", e.toString());
-      return false;
     }
   }
 
