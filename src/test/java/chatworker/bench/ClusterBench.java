@@ -5,6 +5,7 @@ import chatworker.cli.NodeSettings;
 import chatworker.cli.NodeVerticle;
 import chatworker.cluster.ClusterSettings;
 import chatworker.cluster.HazelcastSetup;
+import chatworker.testing.Await;
 import chatworker.testing.RedisServer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -17,7 +18,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -257,19 +257,21 @@ public final class ClusterBench {
     return ids;
   }
 
-  private static String awaitReady(Process worker, Path logFile) throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() - deadline < 0) {
-      Matcher ready = READY.matcher(new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8));
-      if (ready.find()) {
-        return ready.group(1);
+  private static String awaitReady(Process worker, Path logFile) {
+    return Await.untilPresent(() -> {
+      try {
+        Matcher ready = READY.matcher(Files.readString(logFile));
+        if (ready.find()) {
+          return ready.group(1);
+        }
+      } catch (IOException notWrittenYet) {
+        // the worker has not opened its log yet
       }
       if (!worker.isAlive()) {
         throw new IllegalStateException("worker exited before it was ready; see " + logFile);
       }
-      sleep(Duration.ofMillis(50));
-    }
-    throw new IllegalStateException("worker not ready after 120 s; see " + logFile);
+      return null;
+    }, Duration.ofSeconds(120), "a worker to log its ready line (see " + logFile + ")");
   }
 
   private static Vertx clusteredClient(ClusterSettings settings) {
@@ -318,15 +320,6 @@ public final class ClusterBench {
 
   private static <T> T await(Future<T> future) {
     return BenchSupport.await(future, AWAIT_TIMEOUT);
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   private static double ms(long micros) {

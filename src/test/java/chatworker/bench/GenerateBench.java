@@ -382,12 +382,12 @@ public final class GenerateBench {
               }
             } else {
               // By code over the whole phase, warm-up included: a failure there is worth a look too.
-              errorsByCode.merge(ApiException.fromReply(ar.cause()).code().name(), 1, Integer::sum);
+              ApiException failure = ApiException.fromReply(ar.cause());
+              errorsByCode.merge(failure.code().name(), 1, Integer::sum);
               if (recording) {
                 errors++;
-                String code = ApiException.fromReply(ar.cause()).code().name();
                 if (firstError == null) {
-                  firstError = code + ": " + ApiException.fromReply(ar.cause()).getMessage();
+                  firstError = failure.code().name() + ": " + failure.getMessage();
                 }
               }
               if (closed) {

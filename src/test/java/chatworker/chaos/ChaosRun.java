@@ -4,6 +4,7 @@ import chatworker.api.Addresses;
 import chatworker.cli.SubmitClient;
 import chatworker.cluster.ClusterSettings;
 import chatworker.cluster.HazelcastSetup;
+import chatworker.testing.Await;
 import chatworker.testing.FaultProxy;
 import chatworker.testing.RedisServer;
 import io.vertx.core.Future;
@@ -14,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -150,19 +152,14 @@ public final class ChaosRun {
 
   /** Waits until the cluster answers a request (the client saw the nodes' consumers). */
   private static void awaitServing(SubmitClient client) {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (true) {
+    Await.until(() -> {
       try {
-        JsonObject probe = new JsonObject().put("name", "chaos probe");
-        Verifier.await(client.request(Addresses.ASSISTANTS_CREATE, probe));
-        return;
-      } catch (RuntimeException e) {
-        if (System.currentTimeMillis() > deadline) {
-          throw e;
-        }
-        NodeFleet.sleep(500);
+        Verifier.await(client.request(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "chaos probe")));
+        return true;
+      } catch (RuntimeException notYet) {
+        return false;
       }
-    }
+    }, Duration.ofSeconds(60), "the cluster to answer chat.assistants.create");
   }
 
   /**

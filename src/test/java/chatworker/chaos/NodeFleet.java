@@ -1,10 +1,13 @@
 package chatworker.chaos;
 
+import chatworker.testing.Await;
+
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -89,25 +92,20 @@ final class NodeFleet implements AutoCloseable {
 
   /** Waits (blocking: call it from a plain thread) until node's current start logged "ready". */
   void awaitReady(int node, long timeoutMs) {
-    long deadline = System.currentTimeMillis() + timeoutMs;
     String marker = "=== start " + starts[node];
-    while (System.currentTimeMillis() < deadline) {
-      try {
-        String text = Files.readString(log(node));
-        int from = text.lastIndexOf(marker);
-        if (from >= 0 && text.indexOf(" ready http=", from) >= 0) {
-          return;
-        }
-      } catch (IOException ignored) {
-        // not written yet
-      }
+    Await.until(() -> {
       if (!processes[node].isAlive()) {
         throw new IllegalStateException(
             "node " + node + " exited with " + processes[node].exitValue() + "; see " + log(node));
       }
-      sleep(100);
-    }
-    throw new IllegalStateException("node " + node + " not ready in " + timeoutMs + " ms; see " + log(node));
+      try {
+        String text = Files.readString(log(node));
+        int from = text.lastIndexOf(marker);
+        return from >= 0 && text.indexOf(" ready http=", from) >= 0;
+      } catch (IOException notWrittenYet) {
+        return false;
+      }
+    }, Duration.ofMillis(timeoutMs), "node " + node + " to log its ready line (see " + log(node) + ")");
   }
 
   /** SIGKILL, and waits for the process to be gone. */
