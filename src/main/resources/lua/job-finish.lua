@@ -1,36 +1,37 @@
 -- job-finish: ends a run of a job that did not succeed, and frees its chat.
 -- Guarantees, atomically on the chat's slot:
---   * the run is marked ended (field 'ended:<token>' of the job record): its start, if it reaches
+--   * the run is marked ended (its token joins the record's ended marks): its start, if it reaches
 --     Redis after this (the caller gave up while it was on its way), takes nothing. The record then
---     lives at least ARGV[4] seconds more, so the mark outlives any start still on its way even when
---     the record was about to expire. A record that did not exist yet holds only that mark (no
---     status: no job to report).
+--     lives at least until ARGV[4], so the mark outlives any start still on its way even when the
+--     record was about to expire. A record that did not exist yet holds only that mark (no status:
+--     no job to report).
 --   * the record's status and error are set only when the record belongs to this run (it holds this
 --     token) and is not succeeded: a success is never overwritten, and a run that was replaced by a
 --     restart of the same job cannot mark the new run failed.
 --   * the lock is deleted only while it holds this token.
 --   * safe to repeat.
 --
--- KEYS[1] chat lock   KEYS[2] job record
+-- KEYS[1] chat lock   KEYS[2] job records (hash)   KEYS[3] job expiry queue (list), see job-record.lua
 -- ARGV[1] lock token   ARGV[2] status (failed | cancelled)   ARGV[3] error JSON, or '' for none
--- ARGV[4] seconds the ended mark must live at least
+-- ARGV[4] the ended mark's expiry at the earliest (ms since the epoch)   ARGV[5] jobId
+-- ARGV[6] now, ms since the epoch
 -- Reply: {record updated 1|0, lock released 1|0}
-local lock, job = KEYS[1], KEYS[2]
-local token = ARGV[1]
-local record = redis.call('HMGET', job, 'status', 'token')
-redis.call('HSET', job, 'ended:' .. token, '1')
-if redis.call('TTL', job) < tonumber(ARGV[4]) then
-  redis.call('EXPIRE', job, ARGV[4])
-end
+local lock, jobs, queue = KEYS[1], KEYS[2], KEYS[3]
+local token, jobId = ARGV[1], ARGV[5]
+local record = readRecord(jobs, jobId, tonumber(ARGV[6]))
+  or {status = '', expiresAt = 0, node = '', token = '', userSeq = '', ended = '', payload = ''}
 local updated = 0
-if record[1] and record[1] ~= 'succeeded' and record[2] == token then
-  redis.call('HSET', job, 'status', ARGV[2])
-  if ARGV[3] == '' then
-    redis.call('HDEL', job, 'error')
-  else
-    redis.call('HSET', job, 'error', ARGV[3])
+if record.status ~= 'succeeded' then
+  if not string.find(' ' .. record.ended .. ' ', ' ' .. token .. ' ', 1, true) then
+    record.ended = record.ended == '' and token or record.ended .. ' ' .. token
   end
-  updated = 1
+  record.expiresAt = math.max(record.expiresAt, tonumber(ARGV[4]))
+  if record.status ~= '' and record.token == token then
+    record.status = ARGV[2]
+    record.payload = ARGV[3]
+    updated = 1
+  end
+  writeRecord(jobs, queue, jobId, record)
 end
 local released = 0
 if redis.call('GET', lock) == token then

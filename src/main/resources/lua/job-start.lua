@@ -3,11 +3,12 @@
 --   * this run already ended (its job-finish reached Redis first, because its caller gave up while
 --     this start was on its way) -> ENDED; chat absent -> NOT_FOUND; job already succeeded ->
 --     ALREADY_SUCCEEDED with its stored reply; job running under a lock that still holds its token ->
---     RUNNING; chat lock held by another token -> LOCKED. None of these writes anything.
+--     RUNNING; chat lock held by another token -> LOCKED. None of these writes anything but the
+--     forgetting of expired records (job-record.lua).
 --   * otherwise (a new job, or one that failed, was cancelled, or whose node died and let its lock
---     expire): SET lock token PX lease, mark the job record running for this token, append the user
---     message when one is given, and reply STARTED with the user message's seq and, when ARGV[6] is
---     '1', the chat's assistant snapshot.
+--     expire): SET lock token PX lease, mark the job record running for this token until ARGV[6],
+--     append the user message when one is given, and reply STARTED with the user message's seq and,
+--     when ARGV[5] is '1', the chat's assistant snapshot.
 --   * the history is not read here: the caller reads it with an LRANGE pipelined right behind this
 --     script. Once STARTED holds the lock nothing else can append to the chat, so that read sees
 --     exactly what this script left; and a plain LRANGE costs Redis a fraction of passing the same
@@ -15,36 +16,40 @@
 --   * a job appends its user text at most once: a restarted job reuses the message its first run
 --     appended (the record keeps its seq) instead of adding it again.
 --   * safe to repeat with the same token: a re-run while the lock still holds it replies STARTED again
---     with the same user message, and writes nothing new but the lease.
---   * the record is written in place (HSET, never DEL): the ended marks of earlier runs stay, and the
---     record expires ARGV[6] seconds after the job's latest start (job-finish extends it so that an
---     ended mark lives at least a minute; job-commit renews it for a long job).
+--     with the same user message, and writes nothing new but the lease and the record's expiry.
+--   * the record keeps the ended marks of earlier runs; a new run clears the error of the last one.
 --
--- KEYS[1] chat hash   KEYS[2] message list   KEYS[3] chat lock   KEYS[4] job record
+-- KEYS[1] chat hash   KEYS[2] message list   KEYS[3] chat lock   KEYS[4] job records (hash)
+-- KEYS[5] job expiry queue (list), see job-record.lua
 -- ARGV[1] jobId   ARGV[2] lock token   ARGV[3] node id   ARGV[4] lease ms
 -- ARGV[5] '1': reply with the assistant snapshot, '0': the caller has it already (it never changes)
--- ARGV[6] job TTL seconds
+-- ARGV[6] the record's expiry if this run starts (now + job TTL, ms since the epoch)
 -- ARGV[7] the user message JSON up to and including '"seq":', or '' for none
+-- ARGV[8] now, ms since the epoch
 -- Reply: {'ENDED'} | {'NOT_FOUND'} | {'ALREADY_SUCCEEDED', reply JSON} | {'RUNNING'} | {'LOCKED'}
 --      | {'STARTED', assistant JSON or '', user message seq or 0, the user message JSON when it was
 --         appended by an earlier run, else ''}
-local chat, msgs, lock, job = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local token = ARGV[2]
-local record = redis.call('HMGET', job, 'status', 'token', 'result', 'userSeq', 'ended:' .. token)
-local status, owner, userSeq = record[1], record[2], record[4]
-if record[5] then
+local chat, msgs, lock, jobs, queue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local jobId, token, now = ARGV[1], ARGV[2], tonumber(ARGV[8])
+
+-- Two per start keep up: at most one record is made per start.
+forgetExpired(jobs, queue, now, 2)
+
+local record = readRecord(jobs, jobId, now)
+if record and string.find(' ' .. record.ended .. ' ', ' ' .. token .. ' ', 1, true) then
   return {'ENDED'}
 end
 if redis.call('EXISTS', chat) == 0 then
   return {'NOT_FOUND'}
 end
+local status = record and record.status
 if status == 'succeeded' then
-  return {'ALREADY_SUCCEEDED', record[3]}
+  return {'ALREADY_SUCCEEDED', record.payload}
 end
 local holder = redis.call('GET', lock)
-local replay = status == 'running' and owner == token and holder == token
+local replay = status == 'running' and record.token == token and holder == token
 if not replay then
-  if status == 'running' and holder and holder == owner then
+  if status == 'running' and holder and holder == record.token then
     return {'RUNNING'}
   end
   if holder and holder ~= token then
@@ -53,6 +58,7 @@ if not replay then
 end
 
 redis.call('SET', lock, token, 'PX', ARGV[4])
+local userSeq = record and record.userSeq ~= '' and record.userSeq or nil
 local earlierMessage = ''
 if userSeq then
   earlierMessage = redis.call('LINDEX', msgs, tonumber(userSeq) - 1) or ''
@@ -60,17 +66,9 @@ elseif ARGV[7] ~= '' then
   userSeq = redis.call('HINCRBY', chat, 'seq', 1)
   redis.call('RPUSH', msgs, ARGV[7] .. string.format('%d', userSeq) .. '}')
 end
-if not replay then
-  if status then
-    redis.call('HDEL', job, 'error') -- a failed or cancelled run's; this run starts clean
-  end
-  if userSeq then
-    redis.call('HSET', job, 'status', 'running', 'node', ARGV[3], 'token', token, 'userSeq', userSeq)
-  else
-    redis.call('HSET', job, 'status', 'running', 'node', ARGV[3], 'token', token)
-  end
-end
-redis.call('EXPIRE', job, ARGV[6])
+-- a failed or cancelled run's error goes: this run starts clean
+writeRecord(jobs, queue, jobId, {status = 'running', expiresAt = tonumber(ARGV[6]), node = ARGV[3], token = token,
+  userSeq = userSeq and string.format('%d', userSeq) or '', ended = record and record.ended or '', payload = ''})
 
 local assistant = ''
 if ARGV[5] == '1' then

@@ -203,7 +203,7 @@ final class GenerationJob {
     lastChunk.transform(written -> Future.<Void>succeededFuture())
         .compose(v -> jobs.commit(new CommitRequest(request.chatId(), request.jobId(), lockToken,
             UUID.randomUUID().toString(), reply.text(), reply.textTokens(), Instant.now().toString(),
-            startedNanos, replyWithoutMessage), deadline))
+            nodeId, replyWithoutMessage), deadline))
         .onComplete(committed -> {
           if (committed.failed()) {
             end(committed.cause());

@@ -18,7 +18,7 @@ public record GenerationSettings(int instances, int maxInFlight, long lockLeaseM
   public static GenerationSettings fromJson(JsonObject generation, JsonObject shutdown) {
     return new GenerationSettings(
         generation.getInteger("instances", 2),
-        generation.getInteger("maxInFlight", 512),
+        generation.getInteger("maxInFlight", 448),
         generation.getLong("lockLeaseMs", 15_000L),
         generation.getLong("defaultTimeoutMs", 30_000L),
         shutdown.getLong("drainTimeoutMs", 10_000L),

@@ -12,10 +12,9 @@ import io.vertx.core.json.JsonObject;
  * @param assistantText       the model's reply text
  * @param assistantTokens     its cl100k_base count, kept with the message
  * @param now                 the message's createdAt, ISO-8601
- * @param startedNanos        {@code System.nanoTime()} before the job's start was sent: a job older
- *                            than half the record's TTL has it set again
+ * @param nodeId              the node running the job, kept in the job record
  * @param replyWithoutMessage the success reply without {@code message} ({@code jobId, chatId, usage,
  *                            node, durationMs}); the store adds {@code message}
  */
 public record CommitRequest(String chatId, String jobId, String lockToken, String assistantMessageId,
-    String assistantText, int assistantTokens, String now, long startedNanos, JsonObject replyWithoutMessage) {}
+    String assistantText, int assistantTokens, String now, String nodeId, JsonObject replyWithoutMessage) {}

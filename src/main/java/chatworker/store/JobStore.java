@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
@@ -33,9 +34,9 @@ public final class JobStore {
    */
   static final long HISTORY_KEPT_CHARS = 25_000_000;
 
-  private static final LuaScript START = LuaScript.load("job-start");
-  private static final LuaScript COMMIT = LuaScript.load("job-commit");
-  private static final LuaScript FINISH = LuaScript.load("job-finish");
+  private static final LuaScript START = LuaScript.load("job-start", "job-record");
+  private static final LuaScript COMMIT = LuaScript.load("job-commit", "job-record");
+  private static final LuaScript FINISH = LuaScript.load("job-finish", "job-record");
   /**
    * How long the ended mark of a run lives at least (job-finish extends a record that would expire
    * sooner). A start still on its way when the run ended lands within the command timeout (after it
@@ -48,6 +49,7 @@ public final class JobStore {
 
   private final ResilientRedis redis;
   private final long jobTtlSeconds;
+  private final JobIndex index;
   private final ToIntFunction<String> tokenCounter;
   private final SnapshotCache snapshots = new SnapshotCache(SNAPSHOTS_KEPT);
   private final ChatHistory histories;
@@ -62,6 +64,7 @@ public final class JobStore {
     }
     this.redis = redis;
     this.jobTtlSeconds = jobTtlSeconds;
+    this.index = new JobIndex(jobTtlSeconds);
     this.tokenCounter = tokenCounter;
     this.histories = new ChatHistory(redis, tokenCounter, HISTORY_KEPT_CHARS);
   }
@@ -71,19 +74,19 @@ public final class JobStore {
    * {@code lua/job-start.lua}): the script takes the lock and appends the user text atomically, and
    * the history is a bounded {@code LRANGE} pipelined right behind it (once the script holds the lock
    * nobody else appends, so the read sees what the script left; {@link ChatHistory} reads only what
-   * came after the messages this node kept from the chat's last job here). The index
-   * {@code cw:job:{jobId}} ({@code SET NX EX}) goes last in the same pipeline, so the call costs one
-   * round trip and one write. The index is on another slot than the chat: that is fine for a
-   * pipeline on one connection (each command is on its own), not for a script. All of it is safe to
-   * repeat (the script replays STARTED for the same token), so the layer may retry it.
+   * came after the messages this node kept from the chat's last job here). The {@link JobIndex} entry
+   * ({@code HSETNX}, {@code EXPIREAT}) goes last in the same pipeline, so the call costs one round
+   * trip. The index is on another slot than the chat: that is fine for a pipeline on one connection
+   * (each command is on its own), not for a script. All of it is safe to repeat (the script replays
+   * STARTED for the same token), so the layer may retry it.
    *
    * <p>The history's length depends on the assistant's memory, which the chat's snapshot holds. The
    * snapshot never changes, so the store keeps the ones it has read; the first start on a chat (on
    * this node) reads the snapshot with the script and the history in a second round trip.
    *
-   * <p>The index points to the chat where the job id last started. When the job STARTED but the index
-   * already existed (a restart after failure, or a job id reused on another chat), one more command
-   * rewrites it with a fresh TTL.
+   * <p>The index points to the chat where the job id last started. When the job STARTED but the current
+   * bucket of the index had an entry already (a restart after failure, or a job id reused on another
+   * chat), one more command rewrites it.
    *
    * <p>When this fails with a {@code RedisFailure} the script may still have run: call {@link #finish}
    * with the same token, which frees the lock if it was taken.
@@ -103,12 +106,15 @@ public final class JobStore {
       int limit = r.historyLimit() != StartRequest.FROM_MEMORY ? r.historyLimit()
           : known != null ? historyLimit(known) : StartRequest.FROM_MEMORY;
       ChatHistory.Read read = limit > 0 ? histories.plan(r.chatId(), limit) : null;
-      List<Request> after = read != null ? List.of(read.request(), indexRequest(r).arg("NX"))
-          : List.of(indexRequest(r).arg("NX"));
-      return START.runFollowedBy(redis, List.of(Keys.chat(r.chatId()), Keys.messages(r.chatId()),
-              Keys.lock(r.chatId()), Keys.job(r.chatId(), r.jobId())),
+      long now = System.currentTimeMillis();
+      List<Request> after = new ArrayList<>(3);
+      if (read != null) {
+        after.add(read.request());
+      }
+      after.addAll(index.writeIfAbsent(r.jobId(), r.chatId(), now));
+      return START.runFollowedBy(redis, chatKeys(r.chatId()),
           List.of(r.jobId(), r.lockToken(), r.nodeId(), Long.toString(r.leaseMs()), known == null ? "1" : "0",
-              Long.toString(jobTtlSeconds), userMessage),
+              Long.toString(now + TimeUnit.SECONDS.toMillis(jobTtlSeconds)), userMessage, Long.toString(now)),
           after, true, deadline).compose(replies -> {
             Response reply = replies.get(0);
             StartOutcome.Status status = StartOutcome.Status.valueOf(reply.get(0).toString());
@@ -121,8 +127,9 @@ public final class JobStore {
             Future<List<HistoryMessage>> history = read != null ? histories.complete(read, replies.get(1), deadline)
                 : historyLimit > 0 ? histories.readNewest(r.chatId(), historyLimit, deadline)
                 : Future.succeededFuture(List.of());
-            boolean indexWritten = replies.get(replies.size() - 1) != null; // SET NX: nil when the key existed
-            Future<?> indexed = indexWritten ? Future.succeededFuture() : redis.send(indexRequest(r), true, deadline);
+            boolean indexWritten = replies.get(replies.size() - 2).toLong() == 1; // HSETNX: 0 when it was there
+            Future<?> indexed = indexWritten ? Future.succeededFuture()
+                : redis.send(index.overwrite(r.jobId(), r.chatId(), now), true, deadline);
             String user = userMessageOf(reply, userMessage);
             return Future.all(history, indexed).map(done -> new StartOutcome(status, assistant, history.result(),
                 user, null));
@@ -163,11 +170,6 @@ public final class JobStore {
   }
 
 
-  private Request indexRequest(StartRequest r) {
-    return Request.cmd(Command.SET).arg(Keys.jobIndex(r.jobId())).arg(r.chatId())
-        .arg("EX").arg(jobTtlSeconds);
-  }
-
   /** Resets the lock's lease to {@code leaseMs} if it still holds {@code token}; false when it does not. */
   public Future<Boolean> renewLock(String chatId, String token, long leaseMs, Deadline deadline) {
     return Guard.call(() -> RENEW.run(redis, List.of(Keys.lock(chatId)),
@@ -184,9 +186,11 @@ public final class JobStore {
     return Guard.call(() -> {
       String message = MessageJson.openAssistant(r.assistantMessageId(), r.chatId(), r.assistantText(),
           r.assistantTokens(), r.now(), r.jobId());
-      return COMMIT.run(redis, chatKeys(r.chatId(), r.jobId()),
-              List.of(r.lockToken(), Long.toString(jobTtlSeconds), message,
-                  MessageJson.openField(r.replyWithoutMessage(), "message"), renewTtl(r) ? "1" : "0"),
+      long now = System.currentTimeMillis();
+      return COMMIT.run(redis, chatKeys(r.chatId()),
+              List.of(r.lockToken(), Long.toString(now + TimeUnit.SECONDS.toMillis(jobTtlSeconds)), message,
+                  MessageJson.openField(r.replyWithoutMessage(), "message"), r.jobId(), r.nodeId(),
+                  Long.toString(now)),
               true, deadline)
           .map(reply -> {
             CommitOutcome.Status status = CommitOutcome.Status.valueOf(reply.get(0).toString());
@@ -202,14 +206,6 @@ public final class JobStore {
   }
 
   /**
-   * Whether the commit must set the record's TTL again: only when the job started more than half a TTL
-   * ago (job-start set it; an EXPIRE per commit is a Redis call saved on nearly every job).
-   */
-  private boolean renewTtl(CommitRequest r) {
-    return System.nanoTime() - r.startedNanos() > TimeUnit.SECONDS.toNanos(jobTtlSeconds) / 2;
-  }
-
-  /**
    * Ends a job that did not succeed: sets {@code status} ({@code failed} or {@code cancelled}) and
    * {@code error} (nullable) on its record, unless the record is succeeded or belongs to another run
    * of the job; frees the lock only if it holds {@code token}. Safe to repeat. Sent as a clean-up
@@ -221,8 +217,10 @@ public final class JobStore {
       if (!END_STATES.contains(status)) {
         throw new IllegalArgumentException("status must be failed or cancelled: " + status);
       }
-      return FINISH.runCleanUp(redis, List.of(Keys.lock(chatId), Keys.job(chatId, jobId)),
-          List.of(token, status, error == null ? "" : error.encode(), Long.toString(ENDED_RUN_TTL_SECONDS)),
+      long now = System.currentTimeMillis();
+      return FINISH.runCleanUp(redis, List.of(Keys.lock(chatId), Keys.jobs(chatId), Keys.jobExpiry(chatId)),
+          List.of(token, status, error == null ? "" : error.encode(),
+              Long.toString(now + TimeUnit.SECONDS.toMillis(ENDED_RUN_TTL_SECONDS)), jobId, Long.toString(now)),
           true, deadline);
     }).mapEmpty();
   }
@@ -235,33 +233,39 @@ public final class JobStore {
 
   /**
    * The job {@code {jobId, chatId, status, node, result?, error?}} ({@code result} and {@code error}
-   * as objects), or null when there is none (never started, or expired). Two reads: the index, then the
-   * record on the chat's slot.
+   * as objects), or null when there is none (never started, or expired). Two round trips: the
+   * {@link JobIndex}, then the record on the chat the index names; a pointer to a chat without the
+   * record (a start there that did not take, or an expired record) falls back to the next older one.
    */
   public Future<JsonObject> getJob(String jobId, Deadline deadline) {
-    return Guard.call(() -> redis.send(Request.cmd(Command.GET).arg(Keys.jobIndex(jobId)), true, deadline))
-        .compose(chatId -> chatId == null ? Future.succeededFuture() : redis.send(
-            Request.cmd(Command.HMGET).arg(Keys.job(chatId.toString(), jobId))
-                .arg("status").arg("node").arg("result").arg("error"), true, deadline)
-            .map(fields -> jobOf(jobId, chatId.toString(), fields)));
+    return Guard.call(() -> {
+      long now = System.currentTimeMillis();
+      return redis.batch(index.lookup(jobId, now), true, deadline)
+          .compose(entries -> findRecord(jobId, JobIndex.chatsOf(entries), 0, now, deadline));
+    });
   }
 
-  private static JsonObject jobOf(String jobId, String chatId, Response fields) {
-    if (fields.get(0) == null) {
-      return null; // expired, or only the ended mark of a run that never started
+  private Future<JsonObject> findRecord(String jobId, List<String> chats, int next, long now, Deadline deadline) {
+    if (next == chats.size()) {
+      return Future.succeededFuture();
     }
+    String chatId = chats.get(next);
+    return redis.send(Request.cmd(Command.HGET).arg(Keys.jobs(chatId)).arg(jobId), true, deadline)
+        .compose(value -> {
+          JobRecord record = value == null ? null : JobRecord.parse(value.toString());
+          return record != null && record.liveAt(now) ? Future.succeededFuture(jobOf(jobId, chatId, record))
+              : findRecord(jobId, chats, next + 1, now, deadline);
+        });
+  }
+
+  private static JsonObject jobOf(String jobId, String chatId, JobRecord record) {
     JsonObject job = new JsonObject()
         .put("jobId", jobId)
         .put("chatId", chatId)
-        .put("status", fields.get(0).toString());
-    if (fields.get(1) != null) {
-      job.put("node", fields.get(1).toString());
-    }
-    if (fields.get(2) != null) {
-      job.put("result", new JsonObject(fields.get(2).toString()));
-    }
-    if (fields.get(3) != null) {
-      job.put("error", new JsonObject(fields.get(3).toString()));
+        .put("status", record.status())
+        .put("node", record.node());
+    if (!record.payload().isEmpty()) {
+      job.put(record.status().equals("succeeded") ? "result" : "error", new JsonObject(record.payload()));
     }
     return job;
   }
@@ -272,7 +276,8 @@ public final class JobStore {
         .map(reply -> reply == null ? null : reply.toString());
   }
 
-  private static List<String> chatKeys(String chatId, String jobId) {
-    return List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId), Keys.job(chatId, jobId));
+  private static List<String> chatKeys(String chatId) {
+    return List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId), Keys.jobs(chatId),
+        Keys.jobExpiry(chatId));
   }
 }

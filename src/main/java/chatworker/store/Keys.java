@@ -11,12 +11,19 @@ package chatworker.store;
  * cw:chat:{chatId}                    hash: id, assistantId, name, createdAt, metadata, seq, assistant
  * cw:chat:{chatId}:msgs               list: message JSON, seq n at index n-1
  * cw:chat:{chatId}:lock               string: the lock token of the running generation (PX lease)
- * cw:chat:{chatId}:job:jobId          hash: the job record: status, node, token, userSeq, result,
- *                                     error, ended:&lt;token&gt; per ended run (EX jobTtlSeconds)
- * cw:job:{jobId}                      string: chatId, for lookups by bare jobId (EX jobTtlSeconds)
+ * cw:chat:{chatId}:jobs               hash: the chat's job records, field jobId (see lua/job-record.lua)
+ * cw:chat:{chatId}:jobs:expiry        list: "expiresAt jobId" per record, the order to forget them in
+ * cw:jobidx:{shard}:bucket            hash: jobId to chatId, for lookups by bare jobId; one of
+ *                                     {@value #JOB_INDEX_SHARDS} shards per time bucket (see JobIndex)
  * </pre>
+ *
+ * <p>Nothing here is a key per job: a keyspace that grows with every job makes Redis rehash all of it
+ * at each doubling, which stalls it (docs/BENCHMARKS.md, "the half-load stall").
  */
 public final class Keys {
+
+  /** How many shards the job index is split into, so that no one hash grows large. */
+  public static final int JOB_INDEX_SHARDS = 256;
 
   private Keys() {}
 
@@ -40,14 +47,19 @@ public final class Keys {
     return chat(chatId) + ":lock";
   }
 
-  /** The record of job {@code jobId} on the chat. */
-  public static String job(String chatId, String jobId) {
-    return chat(chatId) + ":job:" + checked(jobId);
+  /** The chat's job records, one hash field per job ({@link JobRecord}). */
+  public static String jobs(String chatId) {
+    return chat(chatId) + ":jobs";
   }
 
-  /** The index from a bare job id to its chat. */
-  public static String jobIndex(String jobId) {
-    return "cw:job:{" + checked(jobId) + "}";
+  /** The queue of the chat's job records by expiry. */
+  public static String jobExpiry(String chatId) {
+    return jobs(chatId) + ":expiry";
+  }
+
+  /** The shard of the job index that holds {@code jobId}, for the time bucket {@code bucket}. */
+  public static String jobIndex(String jobId, long bucket) {
+    return "cw:jobidx:{" + Math.floorMod(checked(jobId).hashCode(), JOB_INDEX_SHARDS) + "}:" + bucket;
   }
 
   private static String checked(String id) {

@@ -38,14 +38,25 @@ public final class LuaScript {
     this.sha1 = sha1Hex(source);
   }
 
-  /** Loads {@code lua/<name>.lua} from the class path; fails at once when it is missing. */
-  public static LuaScript load(String name) {
+  /**
+   * Loads {@code lua/<name>.lua} from the class path, after the {@code lua/<library>.lua} files it
+   * uses (their local functions come first in one source); fails at once when one is missing.
+   */
+  public static LuaScript load(String name, String... libraries) {
+    StringBuilder source = new StringBuilder();
+    for (String library : libraries) {
+      source.append(read(library)).append('\n');
+    }
+    return new LuaScript(name, source.append(read(name)).toString());
+  }
+
+  private static String read(String name) {
     String path = "lua/" + name + ".lua";
     try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalStateException("missing Lua script resource " + path);
       }
-      return new LuaScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path, e);
     }

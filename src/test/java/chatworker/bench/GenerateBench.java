@@ -173,8 +173,9 @@ public final class GenerateBench {
     JsonObject config = Files.exists(shipped) ? new JsonObject(Files.readString(shipped)) : new JsonObject();
     config.put("redis", config.getJsonObject("redis", new JsonObject()).put("url", redisUrl));
     config.put("http", config.getJsonObject("http", new JsonObject()).put("port", 0));
-    // The shipped maxInFlight (512) is kept: at most 512 jobs x 2 commands fit the Redis layer's
-    // queue (4 connections x 256), so overload shows as OVERLOADED, not as a full Redis queue.
+    // The shipped maxInFlight (448) is kept: 448 jobs x 4 commands (a start's pipeline) fit the
+    // ordinary part of the Redis layer's queue (7/8 x 4 connections x 512), so overload shows as
+    // OVERLOADED, not as a full Redis queue.
     config.put("generation", config.getJsonObject("generation", new JsonObject()).put("instances", 2));
     if (settings.eventLoops > 0) {
       config.put("node", config.getJsonObject("node", new JsonObject()).put("eventLoops", settings.eventLoops));
@@ -187,7 +188,7 @@ public final class GenerateBench {
   private RunResult measureChatWorker(boolean sample) throws Exception {
     flush();
     List<String> chats = seed(vertx, settings.chats);
-    Predicate<MonitorLine> marker = line -> line.command.equals("set") && line.firstArg.startsWith("cw:job:");
+    Predicate<MonitorLine> marker = line -> line.command.equals("hsetnx") && line.firstArg.startsWith("cw:jobidx:");
     return closedLoop(chats, settings.warmupSeconds, settings.durationSeconds, sample ? marker : null);
   }
 

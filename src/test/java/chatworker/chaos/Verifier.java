@@ -3,6 +3,7 @@ package chatworker.chaos;
 import chatworker.api.Addresses;
 import chatworker.cli.SubmitClient;
 import chatworker.model.BuiltinModel;
+import chatworker.store.JobRecord;
 import chatworker.testing.RedisServer;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -206,16 +207,13 @@ final class Verifier {
         String token = redis.command("GET", key);
         lock.put("token", token);
         String prefix = key.substring(0, key.length() - ":lock".length());
-        String jobKeys = redis.command("KEYS", prefix + ":job:*");
-        if (jobKeys != null && !jobKeys.isBlank()) {
-          for (String jobKey : jobKeys.split("\n")) {
-            String[] f = redis.command("HMGET", jobKey, "jobId", "status", "token", "node", "createdAt")
-                .split("\n", -1);
-            if (f.length > 2 && f[2].equals(token)) {
-              lock.put("job", new JsonObject().put("jobId", f[0]).put("status", f[1])
-                  .put("node", f.length > 3 ? f[3] : null).put("createdAt", f.length > 4 ? f[4] : null)
-                  .put("client", ledger.jobNotes.get(f[0])));
-            }
+        // the record whose token holds the lock: the chat's job hash maps each jobId to its record
+        String[] fields = redis.command("HGETALL", prefix + ":jobs").split("\n", -1);
+        for (int i = 0; i + 1 < fields.length; i += 2) {
+          JobRecord record = JobRecord.parse(fields[i + 1]);
+          if (record.token().equals(token)) {
+            lock.put("job", new JsonObject().put("jobId", fields[i]).put("status", record.status())
+                .put("node", record.node()).put("client", ledger.jobNotes.get(fields[i])));
           }
         }
         list.add(lock);

@@ -1,5 +1,6 @@
 package chatworker.cluster;
 
+import chatworker.store.JobRecord;
 import chatworker.store.Keys;
 import chatworker.testing.RedisServer;
 import io.vertx.core.json.JsonObject;
@@ -41,6 +42,7 @@ final class RedisChats {
 
   /** The {@code status} of the job record, or null when there is none. */
   String jobStatus(String chatId, String jobId) {
-    return redis.command("HGET", Keys.job(chatId, jobId), "status");
+    String record = redis.command("HGET", Keys.jobs(chatId), jobId);
+    return record == null ? null : JobRecord.parse(record).status();
   }
 }

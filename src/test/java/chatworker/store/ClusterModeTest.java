@@ -66,13 +66,13 @@ class ClusterModeTest {
 
       List<String> chatKeys = allKeys().stream().filter(key -> key.startsWith("cw:chat:")).toList();
       assertThat(chatKeys).containsExactlyInAnyOrder(Keys.chat(chatId), Keys.messages(chatId),
-          Keys.job(chatId, "job-1"), Keys.job(chatId, "job-2"));
+          Keys.jobs(chatId), Keys.jobExpiry(chatId));
       int slot = keySlot(Keys.chat(chatId));
       for (String key : List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId),
-          Keys.job(chatId, "job-1"), Keys.job(chatId, "job-2"))) {
+          Keys.jobs(chatId), Keys.jobExpiry(chatId))) {
         assertThat(keySlot(key)).as(key).isEqualTo(slot).isEqualTo(Slots.of(key));
       }
-      assertThat(keySlot(Keys.jobIndex("job-1"))).isEqualTo(Slots.of(Keys.jobIndex("job-1")));
+      assertThat(keySlot(Keys.jobIndex("job-1", 3))).isEqualTo(Slots.of(Keys.jobIndex("job-1", 3)));
     }
   }
 

@@ -11,6 +11,7 @@ import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,9 +25,26 @@ class JobStoreExpiryTest {
     return Long.parseLong(redisServer.server().command("TTL", key));
   }
 
+  /** Removes the chat's job records and their expiry, as an eviction of those keys would. */
+  private void forgetRecords(String chatId) {
+    redisServer.server().command("DEL", Keys.jobs(chatId), Keys.jobExpiry(chatId));
+  }
+
+  /** The job index's hashes (of every time bucket) of the shard that holds {@code jobId}. */
+  private List<String> indexKeys(String jobId) {
+    String anyBucket = Keys.jobIndex(jobId, 0);
+    String keys = redisServer.server().command("KEYS", anyBucket.substring(0, anyBucket.length() - 1) + "*");
+    return keys.isEmpty() ? List.of() : List.of(keys.split("\n"));
+  }
+
+  private long expiry(String chatId, String jobId) {
+    return StoreHarness.secondsToExpiry(redisServer.server(), chatId, jobId);
+  }
+
   /**
-   * Verifies that the job record and the job index get the configured TTL at start and keep one after
-   * commit and finish, so no job outlives jobTtlSeconds; chat data has no TTL.
+   * Verifies that the job record gets the configured expiry at start and keeps one after commit and
+   * finish, and the job index's hashes a TTL of at least that, so no job outlives jobTtlSeconds; chat
+   * data has no TTL.
    */
   @Test
   @DisplayName("Job records and the job index carry the job TTL")
@@ -35,23 +53,30 @@ class JobStoreExpiryTest {
       String chatId = store.newChat();
       String token = token();
       await(store.jobs.start(start(chatId, "job-1", token, "hi"), deadline()));
-      assertThat(ttl(Keys.job(chatId, "job-1"))).isBetween(590L, 600L);
-      assertThat(ttl(Keys.jobIndex("job-1"))).isBetween(590L, 600L);
+      assertThat(expiry(chatId, "job-1")).isBetween(590L, 600L);
       await(store.jobs.commit(commit(chatId, "job-1", token, "ok"), deadline()));
-      assertThat(ttl(Keys.job(chatId, "job-1"))).isBetween(590L, 600L);
+      assertThat(expiry(chatId, "job-1")).isBetween(590L, 600L);
 
       String other = token();
       await(store.jobs.start(start(chatId, "job-2", other, null), deadline()));
       await(store.jobs.finish(chatId, "job-2", other, "failed", new JsonObject().put("code", "TIMEOUT"),
           deadline()));
-      assertThat(ttl(Keys.job(chatId, "job-2"))).isBetween(590L, 600L);
-      assertThat(ttl(Keys.jobIndex("job-2"))).isBetween(590L, 600L);
+      assertThat(expiry(chatId, "job-2")).isBetween(590L, 600L);
+      assertThat(indexKeys("job-1")).isNotEmpty().allSatisfy(key ->
+          assertThat(ttl(key)).isBetween(600L, 600L + 600 / JobIndex.BUCKETS_PER_TTL + 1));
+      assertThat(indexKeys("job-2")).isNotEmpty().allSatisfy(key ->
+          assertThat(ttl(key)).isBetween(600L, 600L + 600 / JobIndex.BUCKETS_PER_TTL + 1));
       assertThat(ttl(Keys.chat(chatId))).isEqualTo(-1L);
       assertThat(ttl(Keys.messages(chatId))).isEqualTo(-1L);
+      assertThat(ttl(Keys.jobs(chatId))).isEqualTo(-1L);
     }
   }
 
-  /** Verifies that once the TTL ran out the record and the index are gone and getJob answers null. */
+  /**
+   * Verifies that once the TTL ran out getJob answers null and a resubmitted job id generates anew,
+   * and that the chat's next start forgets the expired records and the index's hashes expire: what
+   * jobs leave behind does not grow for ever.
+   */
   @Test
   @DisplayName("An expired job is gone")
   void expiredJobIsGone() {
@@ -62,40 +87,42 @@ class JobStoreExpiryTest {
       await(store.jobs.commit(commit(chatId, "job-3", token, "ok"), deadline()));
       assertThat(await(store.jobs.getJob("job-3", deadline()))).isNotNull();
 
-      Await.until(() -> redisServer.server().command("EXISTS", Keys.job(chatId, "job-3"),
-          Keys.jobIndex("job-3")).equals("0"), Duration.ofSeconds(10), "the job's keys to expire");
-      assertThat(await(store.jobs.getJob("job-3", deadline()))).isNull();
-      assertThat(await(store.chats.listMessages(chatId, 10, 0, deadline()))).hasSize(2);
+      Await.until(() -> await(store.jobs.getJob("job-3", deadline())) == null, Duration.ofSeconds(10),
+          "the job to expire");
+      String again = token();
+      assertThat(await(store.jobs.start(start(chatId, "job-3", again, "hi again"), deadline())).status())
+          .isEqualTo(StartOutcome.Status.STARTED);
+      await(store.jobs.commit(commit(chatId, "job-3", again, "ok again"), deadline()));
+      assertThat(await(store.chats.listMessages(chatId, 10, 0, deadline()))).hasSize(4);
+
+      Await.until(() -> await(store.jobs.getJob("job-3", deadline())) == null, Duration.ofSeconds(10),
+          "the second run to expire");
+      String other = token();
+      await(store.jobs.start(start(chatId, "job-4", other, null), deadline()));
+      await(store.jobs.finish(chatId, "job-4", other, "failed", null, deadline()));
+      assertThat(redisServer.server().command("HKEYS", Keys.jobs(chatId))).isEqualTo("job-4");
+      assertThat(redisServer.server().command("LRANGE", Keys.jobExpiry(chatId), "0", "-1")).matches("\\d+ job-4");
+      Await.until(() -> indexKeys("job-3").isEmpty() && indexKeys("job-4").isEmpty(), Duration.ofSeconds(10),
+          "the job index's hashes to expire");
     }
   }
 
   /**
-   * Verifies that a job that ran longer than half the TTL gets its record's TTL set again by the
-   * commit, also when the record expired meanwhile: the record never lives for ever. (A job that
-   * started moments ago keeps the TTL its start set: see the first test.)
+   * Verifies that a commit keeps the job one TTL from its success, also when its record vanished
+   * while it ran (evicted): the record is written again, queued to expire, and never lives for ever.
    */
   @Test
-  @DisplayName("A commit after more than half a TTL sets the record's TTL again")
-  void longJobGetsItsTtlSetAgain() {
+  @DisplayName("A commit keeps the job one TTL, also when its record vanished")
+  void commitKeepsTheJobOneTtl() {
     try (StoreHarness store = new StoreHarness(redisServer.server().url(), 600)) {
       String chatId = store.newChat();
       String token = token();
-      await(store.jobs.start(start(chatId, "job-4", token, "hi"), deadline()));
-      redisServer.server().command("DEL", Keys.job(chatId, "job-4")); // as if it expired while the job ran
-      CommitRequest fresh = commit(chatId, "job-4", token, "ok");
-      CommitRequest old = new CommitRequest(fresh.chatId(), fresh.jobId(), fresh.lockToken(),
-          fresh.assistantMessageId(), fresh.assistantText(), fresh.assistantTokens(), fresh.now(),
-          System.nanoTime() - Duration.ofSeconds(301).toNanos(), fresh.replyWithoutMessage());
-      assertThat(await(store.jobs.commit(old, deadline())).status()).isEqualTo(CommitOutcome.Status.COMMITTED);
-      assertThat(ttl(Keys.job(chatId, "job-4"))).isBetween(590L, 600L);
-
-      // A young job whose record vanished (evicted) also gets the TTL: the record is never left without one.
-      String other = token();
-      await(store.jobs.start(start(chatId, "job-5", other, "hi"), deadline()));
-      redisServer.server().command("DEL", Keys.job(chatId, "job-5"));
-      assertThat(await(store.jobs.commit(commit(chatId, "job-5", other, "ok"), deadline())).status())
+      await(store.jobs.start(start(chatId, "job-5", token, "hi"), deadline()));
+      forgetRecords(chatId);
+      assertThat(await(store.jobs.commit(commit(chatId, "job-5", token, "ok"), deadline())).status())
           .isEqualTo(CommitOutcome.Status.COMMITTED);
-      assertThat(ttl(Keys.job(chatId, "job-5"))).isBetween(590L, 600L);
+      assertThat(expiry(chatId, "job-5")).isBetween(590L, 600L);
+      assertThat(redisServer.server().command("LRANGE", Keys.jobExpiry(chatId), "0", "-1")).endsWith(" job-5");
     }
   }
 
@@ -112,11 +139,14 @@ class JobStoreExpiryTest {
       String first = token();
       await(store.jobs.start(start(chatId, "job-6", first, "hi"), deadline()));
       await(store.jobs.finish(chatId, "job-6", first, "failed", new JsonObject().put("code", "TIMEOUT"), deadline()));
-      redisServer.server().command("EXPIRE", Keys.job(chatId, "job-6"), "2"); // its TTL nearly spent
+      JobRecord record = StoreHarness.record(redisServer.server(), chatId, "job-6");
+      redisServer.server().command("HSET", Keys.jobs(chatId), "job-6", String.join("|", record.status(), // its TTL nearly spent
+          Long.toString(System.currentTimeMillis() + 2_000), record.node(), record.token(), record.userSeq(),
+          record.ended(), record.payload()));
 
       String late = token();
       await(store.jobs.finish(chatId, "job-6", late, "cancelled", null, deadline()));
-      assertThat(ttl(Keys.job(chatId, "job-6"))).isBetween(JobStore.ENDED_RUN_TTL_SECONDS - 5, JobStore.ENDED_RUN_TTL_SECONDS);
+      assertThat(expiry(chatId, "job-6")).isBetween(JobStore.ENDED_RUN_TTL_SECONDS - 5, JobStore.ENDED_RUN_TTL_SECONDS);
       assertThat(await(store.jobs.start(start(chatId, "job-6", late, "hi again"), deadline())).status())
           .isEqualTo(StartOutcome.Status.ENDED);
       assertThat(redisServer.server().command("EXISTS", Keys.lock(chatId))).isEqualTo("0");

@@ -156,8 +156,8 @@ class JobStoreStartTest {
   void startOnUnknownChatIsNotFound() {
     StartOutcome outcome = await(store.jobs.start(start("ghost", "job-g", token(), "hi"), deadline()));
     assertThat(outcome.status()).isEqualTo(Status.NOT_FOUND);
-    assertThat(redisServer.server().command("EXISTS", Keys.lock("ghost"), Keys.job("ghost", "job-g"),
-        Keys.chat("ghost"), Keys.messages("ghost"))).isEqualTo("0");
+    assertThat(redisServer.server().command("EXISTS", Keys.lock("ghost"), Keys.jobs("ghost"),
+        Keys.jobExpiry("ghost"), Keys.chat("ghost"), Keys.messages("ghost"))).isEqualTo("0");
     assertThat(await(store.jobs.getJob("job-g", deadline()))).isNull();
   }
 
@@ -178,8 +178,10 @@ class JobStoreStartTest {
 
     assertThat(outcome.status()).isEqualTo(Status.ENDED);
     assertThat(redisServer.server().command("EXISTS", Keys.lock(chatId))).isEqualTo("0");
-    assertThat(redisServer.server().command("HKEYS", Keys.job(chatId, "job-late"))).isEqualTo("ended:" + token);
-    assertThat(Long.parseLong(redisServer.server().command("TTL", Keys.job(chatId, "job-late"))))
+    JobRecord record = StoreHarness.record(redisServer.server(), chatId, "job-late");
+    assertThat(record.status()).isEmpty();
+    assertThat(record.ended()).isEqualTo(token);
+    assertThat(StoreHarness.secondsToExpiry(redisServer.server(), chatId, "job-late"))
         .isBetween(1L, JobStore.ENDED_RUN_TTL_SECONDS);
     assertThat(await(store.jobs.getJob("job-late", deadline()))).isNull();
     assertThat(messageCount(chatId)).isZero();

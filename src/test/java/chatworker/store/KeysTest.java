@@ -18,8 +18,9 @@ class KeysTest {
     assertThat(Keys.chat("c1")).isEqualTo("cw:chat:{c1}");
     assertThat(Keys.messages("c1")).isEqualTo("cw:chat:{c1}:msgs");
     assertThat(Keys.lock("c1")).isEqualTo("cw:chat:{c1}:lock");
-    assertThat(Keys.job("c1", "j1")).isEqualTo("cw:chat:{c1}:job:j1");
-    assertThat(Keys.jobIndex("j1")).isEqualTo("cw:job:{j1}");
+    assertThat(Keys.jobs("c1")).isEqualTo("cw:chat:{c1}:jobs");
+    assertThat(Keys.jobExpiry("c1")).isEqualTo("cw:chat:{c1}:jobs:expiry");
+    assertThat(Keys.jobIndex("j1", 7)).isEqualTo("cw:jobidx:{" + Math.floorMod("j1".hashCode(), 256) + "}:7");
   }
 
   /**
@@ -32,7 +33,7 @@ class KeysTest {
     for (int i = 0; i < 200; i++) {
       String chatId = UUID.randomUUID().toString();
       List<String> keys = List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId),
-          Keys.job(chatId, "job-" + i), Keys.job(chatId, UUID.randomUUID().toString()));
+          Keys.jobs(chatId), Keys.jobExpiry(chatId));
       int slot = Slots.of(keys.get(0));
       assertThat(keys).allSatisfy(key -> assertThat(Slots.of(key)).isEqualTo(slot));
     }
@@ -54,8 +55,8 @@ class KeysTest {
   @DisplayName("Ids with braces or empty ids are refused")
   void idsWithBracesAreRefused() {
     assertThatThrownBy(() -> Keys.chat("a}b")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Keys.jobIndex("{x")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Keys.job("c", "")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Keys.jobIndex("{x", 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Keys.jobs("")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Keys.assistant(null)).isInstanceOf(IllegalArgumentException.class);
   }
 }

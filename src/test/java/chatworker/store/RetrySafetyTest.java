@@ -66,7 +66,10 @@ class RetrySafetyTest {
       Future<CommitOutcome> pending = store.jobs.commit(commit(chatId, "job-1", token, "answer"),
           Deadline.inMillis(8_000));
       loseTheAnswerOnce(proxy, "the commit to run on Redis",
-          () -> "succeeded".equals(server.command("HGET", Keys.job(chatId, "job-1"), "status")));
+          () -> {
+            JobRecord record = StoreHarness.record(server, chatId, "job-1");
+            return record != null && record.status().equals("succeeded");
+          });
       CommitOutcome outcome = await(pending);
 
       assertThat(outcome.status()).isEqualTo(CommitOutcome.Status.ALREADY_SUCCEEDED);

@@ -4,6 +4,7 @@ import chatworker.model.Tokenizer;
 import chatworker.redis.Deadline;
 import chatworker.redis.RedisSettings;
 import chatworker.redis.ResilientRedis;
+import chatworker.testing.RedisServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -60,6 +61,18 @@ final class StoreHarness implements AutoCloseable {
         .put("breaker", new JsonObject().put("maxFailures", 5).put("resetTimeoutMs", 300));
   }
 
+  /** Job {@code jobId}'s record on the chat as stored, or null when there is none. */
+  static JobRecord record(RedisServer server, String chatId, String jobId) {
+    String value = server.command("HGET", Keys.jobs(chatId), jobId);
+    return value == null ? null : JobRecord.parse(value);
+  }
+
+  /** Seconds until job {@code jobId}'s record on the chat expires; -1: there is none. */
+  static long secondsToExpiry(RedisServer server, String chatId, String jobId) {
+    JobRecord record = record(server, chatId, jobId);
+    return record == null ? -1 : TimeUnit.MILLISECONDS.toSeconds(record.expiresAtMs() - System.currentTimeMillis());
+  }
+
   /** A generous deadline: these tests are about outcomes, not speed. */
   static Deadline deadline() {
     return Deadline.inMillis(5_000);
@@ -88,7 +101,7 @@ final class StoreHarness implements AutoCloseable {
         .put("usage", new JsonObject().put("promptTokens", 3).put("completionTokens", 2))
         .put("node", "node-a").put("durationMs", 7);
     return new CommitRequest(chatId, jobId, token, UUID.randomUUID().toString(), text, Tokenizer.count(text),
-        Instant.now().toString(), System.nanoTime(), reply);
+        Instant.now().toString(), "node-a", reply);
   }
 
   static String token() {
