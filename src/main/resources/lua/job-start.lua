@@ -32,8 +32,9 @@
 local chat, msgs, lock, jobs, queue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local jobId, token, now = ARGV[1], ARGV[2], tonumber(ARGV[8])
 
--- Two per start keep up: at most one record is made per start.
-forgetExpired(jobs, queue, now, 2)
+-- At most one record is made per start, so one per start keeps up; up to 8 catch up after a busy
+-- spell (each costs only when due: the head of the queue says whether one is).
+forgetExpired(jobs, queue, now, 8)
 
 local record = readRecord(jobs, jobId, now)
 if record and string.find(' ' .. record.ended .. ' ', ' ' .. token .. ' ', 1, true) then

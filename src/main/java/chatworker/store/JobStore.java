@@ -218,7 +218,8 @@ public final class JobStore {
         throw new IllegalArgumentException("status must be failed or cancelled: " + status);
       }
       long now = System.currentTimeMillis();
-      return FINISH.runCleanUp(redis, List.of(Keys.lock(chatId), Keys.jobs(chatId), Keys.jobExpiry(chatId)),
+      return FINISH.runCleanUp(redis, List.of(Keys.lock(chatId), Keys.jobs(chatId), Keys.jobExpiry(chatId),
+              Keys.chat(chatId)),
           List.of(token, status, error == null ? "" : error.encode(),
               Long.toString(now + TimeUnit.SECONDS.toMillis(ENDED_RUN_TTL_SECONDS)), jobId, Long.toString(now)),
           true, deadline);

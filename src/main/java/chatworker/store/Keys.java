@@ -59,7 +59,12 @@ public final class Keys {
 
   /** The shard of the job index that holds {@code jobId}, for the time bucket {@code bucket}. */
   public static String jobIndex(String jobId, long bucket) {
-    return "cw:jobidx:{" + Math.floorMod(checked(jobId).hashCode(), JOB_INDEX_SHARDS) + "}:" + bucket;
+    return "cw:jobidx:{" + jobIndexShard(jobId) + "}:" + bucket;
+  }
+
+  /** The shard of the job index, 0..{@value #JOB_INDEX_SHARDS}-1, that holds {@code jobId}. */
+  public static int jobIndexShard(String jobId) {
+    return Math.floorMod(checked(jobId).hashCode(), JOB_INDEX_SHARDS);
   }
 
   private static String checked(String id) {

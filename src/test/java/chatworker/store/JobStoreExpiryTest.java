@@ -21,8 +21,18 @@ class JobStoreExpiryTest {
   @RegisterExtension
   static RedisExtension redisServer = new RedisExtension();
 
+  /** The job index's time bucket with a TTL of 600 s: an eighth of it. */
+  private static final long BUCKET = 600 / JobIndex.BUCKETS_PER_TTL;
+
   private long ttl(String key) {
     return Long.parseLong(redisServer.server().command("TTL", key));
+  }
+
+  /** Rewrites the expiry of the job's record as stored. */
+  private void setExpiry(String chatId, String jobId, long expiresAtMs) {
+    JobRecord record = StoreHarness.record(redisServer.server(), chatId, jobId);
+    redisServer.server().command("HSET", Keys.jobs(chatId), jobId, String.join("|", record.status(),
+        Long.toString(expiresAtMs), record.node(), record.token(), record.userSeq(), record.ended(), record.payload()));
   }
 
   /** Removes the chat's job records and their expiry, as an eviction of those keys would. */
@@ -43,8 +53,8 @@ class JobStoreExpiryTest {
 
   /**
    * Verifies that the job record gets the configured expiry at start and keeps one after commit and
-   * finish, and the job index's hashes a TTL of at least that, so no job outlives jobTtlSeconds; chat
-   * data has no TTL.
+   * finish, and the job index's hashes a TTL of at least that plus a bucket (so that they outlive the
+   * record of a job shorter than a bucket), so no job outlives jobTtlSeconds; chat data has no TTL.
    */
   @Test
   @DisplayName("Job records and the job index carry the job TTL")
@@ -63,9 +73,9 @@ class JobStoreExpiryTest {
           deadline()));
       assertThat(expiry(chatId, "job-2")).isBetween(590L, 600L);
       assertThat(indexKeys("job-1")).isNotEmpty().allSatisfy(key ->
-          assertThat(ttl(key)).isBetween(600L, 600L + 600 / JobIndex.BUCKETS_PER_TTL + 1));
+          assertThat(ttl(key)).isBetween(600L + BUCKET - 1, 600L + 3 * BUCKET));
       assertThat(indexKeys("job-2")).isNotEmpty().allSatisfy(key ->
-          assertThat(ttl(key)).isBetween(600L, 600L + 600 / JobIndex.BUCKETS_PER_TTL + 1));
+          assertThat(ttl(key)).isBetween(600L + BUCKET - 1, 600L + 3 * BUCKET));
       assertThat(ttl(Keys.chat(chatId))).isEqualTo(-1L);
       assertThat(ttl(Keys.messages(chatId))).isEqualTo(-1L);
       assertThat(ttl(Keys.jobs(chatId))).isEqualTo(-1L);
@@ -108,14 +118,22 @@ class JobStoreExpiryTest {
   }
 
   /**
-   * Verifies that a commit keeps the job one TTL from its success, also when its record vanished
-   * while it ran (evicted): the record is written again, queued to expire, and never lives for ever.
+   * Verifies that a commit keeps the job one TTL from its success, not from its start (a job that
+   * ran long is not forgotten early), also when its record vanished while it ran (evicted): the
+   * record is written again, queued to expire, and never lives for ever.
    */
   @Test
-  @DisplayName("A commit keeps the job one TTL, also when its record vanished")
+  @DisplayName("A commit keeps the job one TTL from its success, also when its record vanished")
   void commitKeepsTheJobOneTtl() {
     try (StoreHarness store = new StoreHarness(redisServer.server().url(), 600)) {
       String chatId = store.newChat();
+      String first = token();
+      await(store.jobs.start(start(chatId, "job-7", first, "hi"), deadline()));
+      setExpiry(chatId, "job-7", System.currentTimeMillis() + 5_000); // as if it started ~10 minutes ago
+      assertThat(await(store.jobs.commit(commit(chatId, "job-7", first, "ok"), deadline())).status())
+          .isEqualTo(CommitOutcome.Status.COMMITTED);
+      assertThat(expiry(chatId, "job-7")).isBetween(590L, 600L);
+
       String token = token();
       await(store.jobs.start(start(chatId, "job-5", token, "hi"), deadline()));
       forgetRecords(chatId);
@@ -139,10 +157,7 @@ class JobStoreExpiryTest {
       String first = token();
       await(store.jobs.start(start(chatId, "job-6", first, "hi"), deadline()));
       await(store.jobs.finish(chatId, "job-6", first, "failed", new JsonObject().put("code", "TIMEOUT"), deadline()));
-      JobRecord record = StoreHarness.record(redisServer.server(), chatId, "job-6");
-      redisServer.server().command("HSET", Keys.jobs(chatId), "job-6", String.join("|", record.status(), // its TTL nearly spent
-          Long.toString(System.currentTimeMillis() + 2_000), record.node(), record.token(), record.userSeq(),
-          record.ended(), record.payload()));
+      setExpiry(chatId, "job-6", System.currentTimeMillis() + 2_000); // its TTL nearly spent
 
       String late = token();
       await(store.jobs.finish(chatId, "job-6", late, "cancelled", null, deadline()));

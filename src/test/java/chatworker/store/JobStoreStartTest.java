@@ -162,6 +162,19 @@ class JobStoreStartTest {
   }
 
   /**
+   * Verifies that a finish on a chat that does not exist (a generate for a wrong chat id that timed
+   * out before its start answered) writes nothing: no start there could take anything, and a record
+   * there would never be forgotten.
+   */
+  @Test
+  @DisplayName("Finish on an unknown chat writes nothing")
+  void finishOnUnknownChatWritesNothing() {
+    await(store.jobs.finish("ghost-2", "job-g2", token(), "failed", null, deadline()));
+    assertThat(redisServer.server().command("EXISTS", Keys.jobs("ghost-2"), Keys.jobExpiry("ghost-2"),
+        Keys.lock("ghost-2"), Keys.chat("ghost-2"))).isEqualTo("0");
+  }
+
+  /**
    * Verifies that a run whose finish reached Redis before its start (the caller gave up while the
    * start was on its way) takes nothing when the start lands: ENDED, no lock, no message, and no job
    * to report (the record holds only the run's ended mark, for a minute).
