@@ -55,7 +55,8 @@ public final class JobStore {
   private final ChatHistory histories;
 
   /**
-   * A store on the given Redis layer; job records and their index live {@code jobTtlSeconds};
+   * A store on the given Redis layer; a job is kept {@code jobTtlSeconds} from its latest start or its
+   * success (docs/STORE.md, "Expiry");
    * {@code tokenCounter} counts each stored message's tokens once (see {@link ChatStore}).
    */
   public JobStore(ResilientRedis redis, long jobTtlSeconds, ToIntFunction<String> tokenCounter) {
@@ -127,7 +128,8 @@ public final class JobStore {
             Future<List<HistoryMessage>> history = read != null ? histories.complete(read, replies.get(1), deadline)
                 : historyLimit > 0 ? histories.readNewest(r.chatId(), historyLimit, deadline)
                 : Future.succeededFuture(List.of());
-            boolean indexWritten = replies.get(replies.size() - 2).toLong() == 1; // HSETNX: 0 when it was there
+            // the pipeline ends with the index's HSETNX (0: an entry was there) and EXPIREAT
+            boolean indexWritten = replies.get(replies.size() - 2).toLong() == 1;
             Future<?> indexed = indexWritten ? Future.succeededFuture()
                 : redis.send(index.overwrite(r.jobId(), r.chatId(), now), true, deadline);
             String user = userMessageOf(reply, userMessage);

@@ -27,8 +27,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class RetrySafetyTest {
 
-  private static final Duration LATENCY = Duration.ofMillis(300);
-
   @RegisterExtension
   static RedisExtension redisServer = new RedisExtension();
 
@@ -42,11 +40,25 @@ class RetrySafetyTest {
         .put("breaker", new JsonObject().put("maxFailures", 100).put("resetTimeoutMs", 300)), 3_600);
   }
 
-  /** Holds the answers back, waits until Redis has run the script, then drops every connection. */
+  /**
+   * Runs one job through start and commit, so that Redis has both scripts cached: with the replies
+   * held, an EVALSHA answered NOSCRIPT would never be followed by its EVAL.
+   */
+  private static void cacheTheScripts(StoreHarness store) {
+    String chatId = store.newChat();
+    String token = token();
+    await(store.jobs.start(start(chatId, "job-0", token, "warm-up"), deadline()));
+    await(store.jobs.commit(commit(chatId, "job-0", token, "done"), deadline()));
+  }
+
+  /**
+   * Waits until Redis has run the call whose answers the proxy holds back, then drops every
+   * connection (and with them what was held) before letting traffic through again.
+   */
   private static void loseTheAnswerOnce(FaultProxy proxy, String what, BooleanSupplier ran) {
     Await.until(ran, Duration.ofSeconds(5), what);
-    proxy.heal();
     proxy.resetAll();
+    proxy.heal();
   }
 
   /**
@@ -58,11 +70,12 @@ class RetrySafetyTest {
   void commitWhoseAnswerWasLostIsRepeatedSafely() {
     RedisServer server = redisServer.server();
     try (FaultProxy proxy = FaultProxy.startFor(server); StoreHarness store = open(proxy)) {
+      cacheTheScripts(store);
       String chatId = store.newChat();
       String token = token();
       await(store.jobs.start(start(chatId, "job-1", token, "hi"), deadline()));
 
-      proxy.latency(LATENCY);
+      proxy.holdReplies();
       Future<CommitOutcome> pending = store.jobs.commit(commit(chatId, "job-1", token, "answer"),
           Deadline.inMillis(8_000));
       loseTheAnswerOnce(proxy, "the commit to run on Redis",
@@ -89,10 +102,11 @@ class RetrySafetyTest {
   void startWhoseAnswerWasLostIsRepeatedSafely() {
     RedisServer server = redisServer.server();
     try (FaultProxy proxy = FaultProxy.startFor(server); StoreHarness store = open(proxy)) {
+      cacheTheScripts(store);
       String chatId = store.newChat();
       String token = token();
 
-      proxy.latency(LATENCY);
+      proxy.holdReplies();
       Future<StartOutcome> pending = store.jobs.start(start(chatId, "job-2", token, "hi"),
           Deadline.inMillis(8_000));
       loseTheAnswerOnce(proxy, "the start to run on Redis",

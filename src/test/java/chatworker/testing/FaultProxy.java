@@ -28,6 +28,7 @@ public final class FaultProxy implements AutoCloseable {
   private final Set<ProxiedConnection> connections = ConcurrentHashMap.newKeySet();
   private volatile long latencyNanos;
   private volatile boolean blackholed;
+  private volatile boolean repliesHeld;
   private volatile boolean closed;
 
   private FaultProxy(ServerSocket server, InetSocketAddress target) {
@@ -77,10 +78,19 @@ public final class FaultProxy implements AutoCloseable {
     blackholed = true;
   }
 
-  /** Back to plain forwarding: no black hole, no latency. */
+  /**
+   * Holds back everything the server sends (requests still go through) until {@link #heal()}; with
+   * {@link #resetAll()} before it, what was held is never delivered: answers that are lost for sure.
+   */
+  public void holdReplies() {
+    repliesHeld = true;
+  }
+
+  /** Back to plain forwarding: no black hole, no latency, no held replies. */
   public void heal() {
     blackholed = false;
     latencyNanos = 0;
+    repliesHeld = false;
   }
 
   /** Closes every current connection, on both sides, with a TCP RST. New connections still work. */
@@ -116,6 +126,10 @@ public final class FaultProxy implements AutoCloseable {
 
   boolean blackholed() {
     return blackholed;
+  }
+
+  boolean repliesHeld() {
+    return repliesHeld;
   }
 
   void forget(ProxiedConnection connection) {

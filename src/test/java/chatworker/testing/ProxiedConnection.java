@@ -21,6 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 final class ProxiedConnection {
 
   private static final Chunk END = new Chunk(null, 0);
+  private static final long HELD_POLL_NANOS = 1_000_000;
 
   private final FaultProxy proxy;
   private final Socket client;
@@ -70,7 +71,8 @@ final class ProxiedConnection {
     BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     String name = "fault-proxy-" + from.getPort() + "-" + to.getPort() + "-" + direction;
     threads.add(daemon(() -> read(from, queue), name + "-read"));
-    threads.add(daemon(() -> write(queue, to), name + "-write"));
+    boolean replies = to == client;
+    threads.add(daemon(() -> write(queue, to, replies), name + "-write"));
   }
 
   private void read(Socket from, BlockingQueue<Chunk> queue) {
@@ -89,7 +91,7 @@ final class ProxiedConnection {
     }
   }
 
-  private void write(BlockingQueue<Chunk> queue, Socket to) {
+  private void write(BlockingQueue<Chunk> queue, Socket to, boolean replies) {
     try {
       OutputStream out = to.getOutputStream();
       while (true) {
@@ -99,7 +101,8 @@ final class ProxiedConnection {
           return;
         }
         long wait;
-        while ((wait = chunk.deliverAtNanos() - System.nanoTime()) > 0) {
+        while ((wait = chunk.deliverAtNanos() - System.nanoTime()) > 0
+            || (replies && proxy.repliesHeld() && (wait = HELD_POLL_NANOS) > 0)) {
           LockSupport.parkNanos(wait);
           if (Thread.interrupted()) {
             return;
