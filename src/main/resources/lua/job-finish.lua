@@ -25,7 +25,7 @@ local record = readRecord(jobs, jobId, tonumber(ARGV[6]))
   or {status = '', expiresAt = 0, node = '', token = '', userSeq = '', ended = '', payload = ''}
 local updated = 0
 if record.status ~= 'succeeded' and redis.call('EXISTS', chat) == 1 then
-  if not string.find(' ' .. record.ended .. ' ', ' ' .. token .. ' ', 1, true) then
+  if not endedRun(record, token) then
     record.ended = record.ended == '' and token or record.ended .. ' ' .. token
   end
   record.expiresAt = math.max(record.expiresAt, tonumber(ARGV[4]))

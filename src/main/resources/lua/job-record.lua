@@ -28,6 +28,11 @@ local function readRecord(jobs, jobId, now)
     ended = ended, payload = payload}
 end
 
+-- Whether the run with lock token `token` ended (its token is one of the record's ended marks).
+local function endedRun(record, token)
+  return string.find(' ' .. record.ended .. ' ', ' ' .. token .. ' ', 1, true) ~= nil
+end
+
 -- Writes the record; a record that was not in the hash (new, forgotten or evicted) is queued to expire.
 local function writeRecord(jobs, queue, jobId, r)
   local expiresAt = string.format('%d', r.expiresAt)

@@ -37,7 +37,7 @@ local jobId, token, now = ARGV[1], ARGV[2], tonumber(ARGV[8])
 forgetExpired(jobs, queue, now, 8)
 
 local record = readRecord(jobs, jobId, now)
-if record and string.find(' ' .. record.ended .. ' ', ' ' .. token .. ' ', 1, true) then
+if record and endedRun(record, token) then
   return {'ENDED'}
 end
 if redis.call('EXISTS', chat) == 0 then

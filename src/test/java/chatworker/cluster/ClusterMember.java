@@ -99,12 +99,8 @@ final class ClusterMember implements AutoCloseable {
   }
 
   /** Leaves the cluster and closes Vert.x (undeploying a node first). */
-  Future<Void> closeAsync() {
-    return vertx.close();
-  }
-
   @Override
   public void close() {
-    await(closeAsync(), Duration.ofSeconds(30));
+    await(vertx.close(), Duration.ofSeconds(30));
   }
 }

@@ -40,11 +40,8 @@ class JobStoreExpiryTest {
     redisServer.server().command("DEL", Keys.jobs(chatId), Keys.jobExpiry(chatId));
   }
 
-  /** The job index's hashes (of every time bucket) of the shard that holds {@code jobId}. */
   private List<String> indexKeys(String jobId) {
-    String anyBucket = Keys.jobIndex(jobId, 0);
-    String keys = redisServer.server().command("KEYS", anyBucket.substring(0, anyBucket.length() - 1) + "*");
-    return keys.isEmpty() ? List.of() : List.of(keys.split("\n"));
+    return StoreHarness.indexKeys(redisServer.server(), jobId);
   }
 
   private long expiry(String chatId, String jobId) {

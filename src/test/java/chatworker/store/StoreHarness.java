@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +66,13 @@ final class StoreHarness implements AutoCloseable {
   static JobRecord record(RedisServer server, String chatId, String jobId) {
     String value = server.command("HGET", Keys.jobs(chatId), jobId);
     return value == null ? null : JobRecord.parse(value);
+  }
+
+  /** The job index's hashes, of every time bucket, of the shard that holds {@code jobId}. */
+  static List<String> indexKeys(RedisServer server, String jobId) {
+    String anyBucket = Keys.jobIndex(jobId, 0);
+    String keys = server.command("KEYS", anyBucket.substring(0, anyBucket.length() - 1) + "*");
+    return keys.isEmpty() ? List.of() : List.of(keys.split("\n"));
   }
 
   /** Seconds until job {@code jobId}'s record on the chat expires; -1: there is none. */
