@@ -8,7 +8,7 @@ import chatworker.api.ErrorCode;
 import chatworker.api.IdRequest;
 import chatworker.api.JobRequest;
 import chatworker.api.ListMessagesRequest;
-import chatworker.redis.Deadline;
+import chatworker.time.Deadline;
 import chatworker.store.AssistantStore;
 import chatworker.store.ChatStore;
 import chatworker.store.JobStore;

@@ -7,7 +7,7 @@ import chatworker.model.ModelCall;
 import chatworker.model.ModelProvider;
 import chatworker.model.ModelReply;
 import chatworker.model.ModelRequest;
-import chatworker.redis.Deadline;
+import chatworker.time.Deadline;
 import chatworker.store.CommitOutcome;
 import chatworker.store.CommitRequest;
 import chatworker.store.JobStore;

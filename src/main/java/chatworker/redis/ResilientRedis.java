@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
 import chatworker.redis.RedisFailure.Kind;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;

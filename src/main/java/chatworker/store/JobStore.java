@@ -1,6 +1,6 @@
 package chatworker.store;
 
-import chatworker.redis.Deadline;
+import chatworker.time.Deadline;
 import chatworker.redis.ResilientRedis;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

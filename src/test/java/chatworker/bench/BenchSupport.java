@@ -1,9 +1,10 @@
 package chatworker.bench;
 
+import static chatworker.testing.Await.await;
+
 import chatworker.api.Addresses;
 import chatworker.testing.Await;
 import chatworker.testing.RedisServer;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
@@ -110,15 +110,6 @@ final class BenchSupport {
       return String.join(" ", Arrays.copyOf(all, Math.min(fields, all.length)));
     } catch (IOException | RuntimeException e) {
       return "?";
-    }
-  }
-
-  /** The future's result, waited for from the main thread; any failure or timeout as an exception. */
-  static <T> T await(Future<T> future, Duration timeout) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e.getMessage(), e);
     }
   }
 

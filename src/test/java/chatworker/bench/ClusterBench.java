@@ -1,5 +1,7 @@
 package chatworker.bench;
 
+import static chatworker.testing.Await.await;
+
 import chatworker.api.Addresses;
 import chatworker.cli.NodeSettings;
 import chatworker.cli.NodeVerticle;
@@ -316,10 +318,6 @@ public final class ClusterBench {
         probe.close();
       }
     }
-  }
-
-  private static <T> T await(Future<T> future) {
-    return BenchSupport.await(future, AWAIT_TIMEOUT);
   }
 
   private static double ms(long micros) {

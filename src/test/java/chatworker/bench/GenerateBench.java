@@ -1,5 +1,6 @@
 package chatworker.bench;
 
+import static chatworker.testing.Await.await;
 import static chatworker.bench.BenchSupport.log;
 import static chatworker.bench.BenchSupport.median;
 import static chatworker.bench.BenchSupport.print;
@@ -830,10 +831,6 @@ public final class GenerateBench {
   /** The 1, 5 and 15 minute load averages. */
   private static String loadAverage() {
     return BenchSupport.loadAverage(3);
-  }
-
-  private static <T> T await(Future<T> future) {
-    return BenchSupport.await(future, AWAIT_TIMEOUT);
   }
 
   /**

@@ -5,7 +5,7 @@ import static chatworker.bench.BenchSupport.median;
 import static chatworker.bench.BenchSupport.print;
 import static chatworker.bench.BenchSupport.round3;
 
-import chatworker.redis.Deadline;
+import chatworker.time.Deadline;
 import chatworker.redis.RedisSettings;
 import chatworker.redis.ResilientRedis;
 import chatworker.testing.RedisServer;

@@ -154,7 +154,7 @@ public final class ChaosRun {
   private static void awaitServing(SubmitClient client) {
     Await.until(() -> {
       try {
-        Verifier.await(client.request(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "chaos probe")));
+        Await.await(client.request(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "chaos probe")));
         return true;
       } catch (RuntimeException notYet) {
         return false;

@@ -1,5 +1,7 @@
 package chatworker.chaos;
 
+import static chatworker.testing.Await.await;
+
 import chatworker.api.Addresses;
 import chatworker.cli.SubmitClient;
 import chatworker.model.BuiltinModel;
@@ -8,13 +10,13 @@ import chatworker.testing.RedisServer;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The end of a run, once the faults are over: resends every generate that never got an answer (same
@@ -22,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  * for locks left behind and connections held. Runs on a plain thread and waits on futures.
  */
 final class Verifier {
+
+  /** A batch of reads of a large run may take minutes on a loaded machine. */
+  private static final Duration VERIFY_TIMEOUT = Duration.ofMinutes(10);
 
   private final SubmitClient client;
   private final Ledger ledger;
@@ -70,7 +75,7 @@ final class Verifier {
         return null;
       }));
     }
-    await(Future.join(all));
+    await(Future.join(all), VERIFY_TIMEOUT);
   }
 
   /**
@@ -98,7 +103,7 @@ final class Verifier {
           return null;
         }).recover(err -> Future.<Void>succeededFuture()));
       }
-      await(Future.join(batch));
+      await(Future.join(batch), VERIFY_TIMEOUT);
     }
     return stale[0];
   }
@@ -120,7 +125,7 @@ final class Verifier {
           return Future.<Void>succeededFuture();
         }));
       }
-      await(Future.join(batch));
+      await(Future.join(batch), VERIFY_TIMEOUT);
     }
   }
 
@@ -228,11 +233,4 @@ final class Verifier {
     }
   }
 
-  static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
-    } catch (Exception e) {
-      throw new IllegalStateException("waiting failed", e);
-    }
-  }
 }

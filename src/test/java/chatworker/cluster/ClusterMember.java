@@ -1,5 +1,7 @@
 package chatworker.cluster;
 
+import static chatworker.testing.Await.await;
+
 import chatworker.api.ApiException;
 import chatworker.cli.NodeVerticle;
 import io.vertx.core.Future;
@@ -12,9 +14,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A clustered Vert.x in this JVM, built the way the node and {@code submit} build theirs: a node
@@ -79,23 +78,6 @@ final class ClusterMember implements AutoCloseable {
   static boolean isNoAnswer(Throwable err) {
     return err instanceof ReplyException reply
         && (reply.failureType() == ReplyFailure.TIMEOUT || reply.failureType() == ReplyFailure.NO_HANDLERS);
-  }
-
-  /** Waits on the calling (test) thread for {@code future}; its failure is rethrown as is. */
-  static <T> T await(Future<T> future, Duration timeout) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof Error error) {
-        throw error; // an assertion that failed inside a callback
-      }
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (TimeoutException e) {
-      throw new AssertionError("no result after " + timeout.toMillis() + " ms", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
   }
 
   /** Leaves the cluster and closes Vert.x (undeploying a node first). */

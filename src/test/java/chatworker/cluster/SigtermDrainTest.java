@@ -71,7 +71,7 @@ class SigtermDrainTest {
         .put("generation", new JsonObject().put("lockLeaseMs", LEASE_MS))
         .put("shutdown", new JsonObject().put("drainTimeoutMs", DRAIN_MS)));
     NodeProcess node = cluster.node(0);
-    client = ClusterMember.await(ClusterMember.start(ClusterMember.settings(cluster.clusterName(),
+    client = Await.await(ClusterMember.start(ClusterMember.settings(cluster.clusterName(),
         FreePorts.loopback(1).get(0), List.of(node.clusterPort())), false), ProcessCluster.START_TIMEOUT);
 
     String fast = assistant(FAST_TOKEN_DELAY_MS);
@@ -86,7 +86,7 @@ class SigtermDrainTest {
 
     long sigtermAt = System.nanoTime();
     node.process().terminate();
-    List<Outcome> outcomes = ClusterMember.await(Future.all(jobs), Duration.ofSeconds(45)).list();
+    List<Outcome> outcomes = Await.await(Future.all(jobs), Duration.ofSeconds(45)).list();
     long answeredMs = (System.nanoTime() - sigtermAt) / 1_000_000;
     int exit = node.process().awaitExit(Duration.ofSeconds(60));
     System.out.printf("SIGTERM: every job answered after %d ms, node exited %d after %d ms%n", answeredMs, exit,
@@ -114,14 +114,14 @@ class SigtermDrainTest {
   }
 
   private String assistant(int tokenDelayMs) {
-    return ClusterMember.await(client.request(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "drain")
+    return Await.await(client.request(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "drain")
         .put("model", new JsonObject().put("options", new JsonObject().put("tokenDelayMs", tokenDelayMs)))),
         Duration.ofSeconds(30)).getString("id");
   }
 
   /** A new chat of {@code assistantId}, then one generate on it; the future never fails. */
   private Future<Outcome> generate(String assistantId, String jobId, String text) {
-    String chatId = ClusterMember.await(client.request(Addresses.CHATS_CREATE,
+    String chatId = Await.await(client.request(Addresses.CHATS_CREATE,
         new JsonObject().put("assistantId", assistantId)), Duration.ofSeconds(30)).getString("id");
     return client.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId).put("jobId", jobId)
             .put("text", text).put("timeoutMs", 30_000))

@@ -54,13 +54,13 @@ class ThreeNodesInOneJvmTest {
     String clusterName = "cw-test-" + UUID.randomUUID().toString().substring(0, 8);
     List<Integer> ports = FreePorts.loopback(NODES + 1);
     List<Integer> nodePorts = ports.subList(0, NODES);
-    members.add(ClusterMember.await(ClusterMember.start(
+    members.add(Await.await(ClusterMember.start(
         ClusterMember.settings(clusterName, nodePorts.get(0), nodePorts), false), START_TIMEOUT));
     List<Future<ClusterMember>> joining = new ArrayList<>();
     for (int i = 1; i <= NODES; i++) {
       joining.add(ClusterMember.start(ClusterMember.settings(clusterName, ports.get(i), nodePorts), i == NODES));
     }
-    ClusterMember.await(Future.all(joining), START_TIMEOUT);
+    Await.await(Future.all(joining), START_TIMEOUT);
     joining.forEach(member -> members.add(member.result()));
     nodes = members.subList(0, NODES);
     client = members.get(NODES);
@@ -68,7 +68,7 @@ class ThreeNodesInOneJvmTest {
       Await.until(() -> member.members().size() == NODES + 1, START_TIMEOUT, "every member to see all four");
     }
     JsonObject config = nodeConfig(redis.server().url());
-    ClusterMember.await(Future.all(nodes.stream().map(node -> node.deployNode(config)).toList()), START_TIMEOUT);
+    Await.await(Future.all(nodes.stream().map(node -> node.deployNode(config)).toList()), START_TIMEOUT);
     nodeIds = nodes.stream().map(ClusterMember::nodeId).collect(Collectors.toSet());
     assistantId = call(client, Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "cluster")).getString("id");
     awaitEveryNodeServes(client, newChat(client, assistantId), nodeIds);
@@ -104,7 +104,7 @@ class ThreeNodesInOneJvmTest {
     for (String chatId : chatIds) {
       chats.add(runChat(client, chatId, servedBy));
     }
-    ClusterMember.await(Future.all(chats), Duration.ofSeconds(120));
+    Await.await(Future.all(chats), Duration.ofSeconds(120));
     System.out.printf("%d generates in %d ms, served by %s%n", CHATS * JOBS_PER_CHAT,
         (System.nanoTime() - started) / 1_000_000, servedBy);
 
@@ -130,7 +130,7 @@ class ThreeNodesInOneJvmTest {
     for (int job = 0; job < STREAMED_JOBS; job++) {
       String chatId = newChat(client, assistantId);
       String text = "stream " + job + " of this test, word by word";
-      List<JsonObject> atReply = ClusterMember.await(chunksBeforeReply(chatId, text), Duration.ofSeconds(60));
+      List<JsonObject> atReply = Await.await(chunksBeforeReply(chatId, text), Duration.ofSeconds(60));
 
       assertThat(atReply.stream().map(c -> c.getInteger("seq")).toList())
           .as("chunk seqs received before the reply of streamed job %d", job)
@@ -224,7 +224,7 @@ class ThreeNodesInOneJvmTest {
   }
 
   private static JsonObject call(ClusterMember client, String address, JsonObject body) {
-    return ClusterMember.await(client.request(address, body), Duration.ofSeconds(60));
+    return Await.await(client.request(address, body), Duration.ofSeconds(60));
   }
 
   /** A node's configuration: the test Redis, any HTTP port, builtin model without delay. */

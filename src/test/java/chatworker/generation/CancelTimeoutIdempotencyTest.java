@@ -41,9 +41,7 @@ class CancelTimeoutIdempotencyTest {
   }
 
   private static ApiException failureOf(Future<JsonObject> job) {
-    Throwable failure = TestNode.await(job.map(ok -> (Throwable) null).recover(Future::succeededFuture));
-    assertThat(failure).as("the job should have failed").isInstanceOf(ApiException.class);
-    return (ApiException) failure;
+    return Await.failure(job, ApiException.class);
   }
 
   /**
@@ -113,7 +111,7 @@ class CancelTimeoutIdempotencyTest {
           Duration.ofSeconds(10), "the job to hold its chat");
       redisServer.server().clientPause(4_000);
 
-      Throwable failure = TestNode.await(job.map(ok -> (Throwable) null).recover(Future::succeededFuture));
+      Throwable failure = Await.await(job.map(ok -> (Throwable) null).recover(Future::succeededFuture));
       assertThat(failure).isInstanceOf(ReplyException.class);
       ReplyException reply = (ReplyException) failure;
       assertThat(reply.failureType()).as("a reply, not the event bus giving up").isEqualTo(ReplyFailure.RECIPIENT_FAILURE);

@@ -94,7 +94,7 @@ class ChatLockTest {
       String lockKey = "cw:chat:{" + chatId + "}:lock";
       Await.until(() -> redisServer.server().command("EXISTS", lockKey).equals("1"), Duration.ofSeconds(10), "locked");
       redisServer.server().command("SET", lockKey, "someone-else", "PX", "60000");
-      ApiException failure = (ApiException) TestNode.await(job.map(ok -> (Throwable) null)
+      ApiException failure = (ApiException) Await.await(job.map(ok -> (Throwable) null)
           .recover(Future::succeededFuture));
       assertThat(failure).isNotNull();
       assertThat(failure.code()).isEqualTo(ErrorCode.CHAT_LOCKED);

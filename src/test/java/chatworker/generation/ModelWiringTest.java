@@ -1,5 +1,6 @@
 package chatworker.generation;
 
+import chatworker.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.api.Addresses;
@@ -39,7 +40,7 @@ class ModelWiringTest {
     AtomicReference<String> lastAuthorization = new AtomicReference<>();
     AtomicBoolean failing = new AtomicBoolean();
     try (TestNode probe = new TestNode(redisServer.server().url())) {
-      HttpServer fake = TestNode.await(probe.vertx().createHttpServer().requestHandler(request ->
+      HttpServer fake = Await.await(probe.vertx().createHttpServer().requestHandler(request ->
           request.body().onSuccess(body -> {
             if (failing.get()) {
               request.response().setStatusCode(500).end("{\"error\":{\"message\":\"boom\"}}");
@@ -85,7 +86,7 @@ class ModelWiringTest {
         failing.set(true);
         Future<JsonObject> failed = node.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId)
             .put("text", "again?"));
-        ApiException error = (ApiException) TestNode.await(failed.map(ok -> (Throwable) null)
+        ApiException error = (ApiException) Await.await(failed.map(ok -> (Throwable) null)
             .recover(Future::succeededFuture));
         assertThat(error.code()).isEqualTo(ErrorCode.MODEL_ERROR);
         assertThat(error.getMessage()).doesNotContain(API_KEY);

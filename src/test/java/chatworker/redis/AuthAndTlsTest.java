@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -48,10 +49,10 @@ class AuthAndTlsTest {
   void aclUserFromTheUrlLogsIn() {
     assertThat(redisServer.server().url()).contains(USER + ":" + PASSWORD + "@");
     try (LayerHarness layer = new LayerHarness(LayerHarness.fastSettings(redisServer.server().url()))) {
-      LayerHarness.await(layer.redis.send(Request.cmd(Command.SET).arg("k").arg("v"), true));
-      assertThat(String.valueOf(LayerHarness.await(layer.redis.send(Request.cmd(Command.GET).arg("k"), true))))
+      Await.await(layer.redis.send(Request.cmd(Command.SET).arg("k").arg("v"), true));
+      assertThat(String.valueOf(Await.await(layer.redis.send(Request.cmd(Command.GET).arg("k"), true))))
           .isEqualTo("v");
-      assertThat(String.valueOf(LayerHarness.await(
+      assertThat(String.valueOf(Await.await(
           layer.redis.send(Request.cmd(Command.ACL).arg("WHOAMI"), true)))).isEqualTo(USER);
     }
     assertNoSecretLogged(PASSWORD);
@@ -90,8 +91,8 @@ class AuthAndTlsTest {
     RedisSettings settings = RedisSettings.fromJson(new JsonObject().put("url", tls.url())
         .put("tls", new JsonObject().put("caCertPath", tls.caCertPath().toString())));
     try (LayerHarness layer = new LayerHarness(settings)) {
-      LayerHarness.await(layer.redis.send(Request.cmd(Command.SET).arg("tls-key").arg("over-tls"), true));
-      assertThat(String.valueOf(LayerHarness.await(
+      Await.await(layer.redis.send(Request.cmd(Command.SET).arg("tls-key").arg("over-tls"), true));
+      assertThat(String.valueOf(Await.await(
           layer.redis.send(Request.cmd(Command.GET).arg("tls-key"), true)))).isEqualTo("over-tls");
     }
     assertNoSecretLogged(PASSWORD);

@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.redis.RedisFailure.Kind;
@@ -30,14 +31,14 @@ class BlackholeTest {
     RedisSettings settings = LayerHarness.fastSettings(proxy.url());
     try (LayerHarness layer = new LayerHarness(settings)) {
       redisServer.server().command("SET", "k", "v");
-      assertThat(LayerHarness.await(layer.redis.send(Request.cmd(Command.GET).arg("k"), true)).toString())
+      assertThat(Await.await(layer.redis.send(Request.cmd(Command.GET).arg("k"), true)).toString())
           .isEqualTo("v");
 
       proxy.blackhole();
       CallerLoad load = CallerLoad.start(layer.vertx, 16, i -> layer.redis.send(
           Request.cmd(Command.GET).arg("k"), true, Deadline.inMillis(700)));
       Await.until(() -> "OPEN".equals(layer.redis.health().breaker()), Duration.ofSeconds(15), "breaker open");
-      LayerHarness.await(load.stop());
+      Await.await(load.stop());
       assertThat(load.successes()).isZero();
       assertThat(load.failures(Kind.TIMEOUT)).as("calls that met the hang").isPositive();
 
@@ -55,7 +56,7 @@ class BlackholeTest {
           "breaker closed by a probe");
       Await.until(() -> {
         try {
-          return "v".equals(String.valueOf(LayerHarness.await(
+          return "v".equals(String.valueOf(Await.await(
               layer.redis.send(Request.cmd(Command.GET).arg("k"), true))));
         } catch (RedisFailure notYet) {
           return false;

@@ -1,5 +1,7 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
+import chatworker.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.testing.RedisExtension;
@@ -46,9 +48,9 @@ class CallerContextTest {
         assertThat(completionContext(caller, () -> redis.send(Request.cmd(Command.GET).arg("a-list"), true)))
             .isSameAs(caller);
       }
-      LayerHarness.await(redis.close());
+      Await.await(redis.close());
     } finally {
-      LayerHarness.await(vertx.close());
+      Await.await(vertx.close());
     }
   }
 
@@ -56,6 +58,6 @@ class CallerContextTest {
   private static Context completionContext(Context caller, Supplier<Future<?>> call) {
     Promise<Context> seen = Promise.promise();
     caller.runOnContext(v -> call.get().onComplete(done -> seen.complete(Vertx.currentContext())));
-    return LayerHarness.await(seen.future());
+    return Await.await(seen.future());
   }
 }

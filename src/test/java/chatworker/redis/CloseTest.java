@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.redis.RedisFailure.Kind;
@@ -35,7 +36,7 @@ class CloseTest {
     Vertx vertx = Vertx.vertx();
     try {
       ResilientRedis redis = ResilientRedis.create(vertx, LayerHarness.fastSettings(proxy.url()));
-      LayerHarness.await(redis.start());
+      Await.await(redis.start());
       Await.until(() -> redisServer.server().normalClientCount() > 0, Duration.ofSeconds(5), "connected");
       proxy.latency(Duration.ofMillis(200));
       List<Future<Response>> calls = new ArrayList<>();
@@ -46,8 +47,8 @@ class CloseTest {
         }
         sent.complete();
       });
-      LayerHarness.await(sent.future());
-      LayerHarness.await(redis.close());
+      Await.await(sent.future());
+      Await.await(redis.close());
 
       assertThat(calls).allSatisfy(call -> assertThat(call.isComplete()).isTrue());
       assertThat(calls).filteredOn(Future::failed).allSatisfy(call ->
@@ -57,7 +58,7 @@ class CloseTest {
           "no connection of the layer left on the server");
       Await.until(() -> proxy.openConnections() == 0, Duration.ofSeconds(10), "no socket left open");
     } finally {
-      LayerHarness.await(vertx.close());
+      Await.await(vertx.close());
     }
   }
 }

@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.redis.RedisFailure.Kind;
@@ -35,7 +36,7 @@ class CommandErrorTest {
       }
       assertThat(layer.redis.health().breaker()).isEqualTo("CLOSED");
       assertThat(layer.redis.health().failures().get("COMMAND_ERROR")).isEqualTo(100L);
-      assertThat(String.valueOf(LayerHarness.await(layer.redis.send(Request.cmd(Command.PING), true))))
+      assertThat(String.valueOf(Await.await(layer.redis.send(Request.cmd(Command.PING), true))))
           .isEqualTo("PONG");
     }
   }

@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.testing.Await;
@@ -35,7 +36,7 @@ class ConnectionKillTest {
         killed += redisServer.server().clientKillNormal();
         Await.until(() -> load.successes() > before + 200, Duration.ofSeconds(10), "reads resume after a kill");
       }
-      LayerHarness.await(load.stop());
+      Await.await(load.stop());
 
       assertThat(killed).as("connections killed").isGreaterThanOrEqualTo(10);
       assertThat(layer.redis.health().reconnects()).as("reconnects").isGreaterThanOrEqualTo(10);

@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.redis.RedisFailure.Kind;
@@ -70,7 +71,7 @@ class CrossTalkTest {
         Await.until(() -> next.get() >= mark, Duration.ofSeconds(60), mark + " GETs asked");
         redisServer.server().clientKillNormal();
       }
-      LayerHarness.await(done.future(), Duration.ofSeconds(120));
+      Await.await(done.future(), Duration.ofSeconds(120));
     }
     System.out.printf("{\"test\":\"cross-talk\",\"gets\":%d,\"matched\":%d,\"mismatched\":%d,"
         + "\"abandonedByDeadline\":%d,\"otherFailures\":%d,\"otherKinds\":\"%s\"}%n", KEYS, matched.sum(),

@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.testing.RedisExtension;
@@ -35,7 +36,7 @@ class FlushCoalescingTest {
     ResilientRedis redis = ResilientRedis.create(vertx,
         RedisSettings.fromJson(LayerHarness.fastJson(redisServer.server().url()).put("connections", 1)));
     try {
-      LayerHarness.await(redis.start());
+      Await.await(redis.start());
       long readsBefore = readsProcessed();
 
       Promise<List<Response>> replies = Promise.promise();
@@ -46,7 +47,7 @@ class FlushCoalescingTest {
         }
         Future.all(calls).map(all -> calls.stream().map(Future::result).toList()).onComplete(replies);
       });
-      List<Response> answered = LayerHarness.await(replies.future());
+      List<Response> answered = Await.await(replies.future());
       long reads = readsProcessed() - readsBefore;
 
       for (int i = 0; i < CALLS; i++) {
@@ -56,8 +57,8 @@ class FlushCoalescingTest {
       // INFO and the layer's health PINGs.
       assertThat(reads).isLessThan(10);
     } finally {
-      LayerHarness.await(redis.close());
-      LayerHarness.await(vertx.close());
+      Await.await(redis.close());
+      Await.await(vertx.close());
     }
   }
 

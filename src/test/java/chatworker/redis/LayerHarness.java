@@ -1,12 +1,11 @@
 package chatworker.redis;
 
+import static chatworker.testing.Await.await;
+
+import chatworker.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** Opens a {@link ResilientRedis} on its own Vert.x for one test and closes both afterwards. */
 final class LayerHarness implements AutoCloseable {
@@ -38,29 +37,9 @@ final class LayerHarness implements AutoCloseable {
         .put("breaker", new JsonObject().put("maxFailures", 5).put("resetTimeoutMs", 300));
   }
 
-  /** Waits on the test thread (never an event loop) for a future, at most 30 s. */
-  static <T> T await(Future<T> future) {
-    return await(future, Duration.ofSeconds(30));
-  }
-
-  static <T> T await(Future<T> future, Duration timeout) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("no result within " + timeout, e);
-    }
-  }
-
   /** The failure a future ended with, or an assertion error when it succeeded. */
   static RedisFailure failureOf(Future<?> future) {
-    try {
-      await(future);
-    } catch (RedisFailure failure) {
-      return failure;
-    }
-    throw new AssertionError("expected the call to fail, but it succeeded");
+    return Await.failure(future, RedisFailure.class);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.redis.RedisFailure.Kind;
@@ -34,7 +35,7 @@ class NonIdempotentWriteTest {
         Await.until(() -> load.successes() >= mark, Duration.ofSeconds(20), mark + " INCRs acknowledged");
         redisServer.server().clientKillNormal();
       }
-      LayerHarness.await(load.stop());
+      Await.await(load.stop());
 
       long successes = load.successes();
       long failures = load.failures();

@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.redis.RedisFailure.Kind;
@@ -51,7 +52,7 @@ class PoolExhaustionTest {
         }
         sent.complete();
       });
-      LayerHarness.await(sent.future());
+      Await.await(sent.future());
       AtomicInteger peakConnections = new AtomicInteger();
       Await.until(() -> {
         peakConnections.accumulateAndGet(redisServer.server().normalClientCount(), Math::max);
@@ -71,7 +72,7 @@ class PoolExhaustionTest {
       assertThat(redisServer.server().normalClientCount()).isLessThanOrEqualTo(connectionLimit);
 
       proxy.heal();
-      assertThat(String.valueOf(LayerHarness.await(layer.redis.send(Request.cmd(Command.PING), true))))
+      assertThat(String.valueOf(Await.await(layer.redis.send(Request.cmd(Command.PING), true))))
           .isEqualTo("PONG");
       assertThat(layer.redis.health().inFlight()).isZero();
       assertThat(layer.redis.health().breaker()).isEqualTo("CLOSED");
@@ -101,9 +102,9 @@ class PoolExhaustionTest {
         cleanUp.complete(layer.redis.sendCleanUp(Request.cmd(Command.SET).arg("freed").arg("yes"), true,
             Deadline.inMillis(5_000)));
       });
-      Future<Response> freed = LayerHarness.await(cleanUp.future());
+      Future<Response> freed = Await.await(cleanUp.future());
 
-      assertThat(String.valueOf(LayerHarness.await(freed))).isEqualTo("OK");
+      assertThat(String.valueOf(Await.await(freed))).isEqualTo("OK");
       assertThat(redisServer.server().command("GET", "freed")).isEqualTo("yes");
       Await.until(() -> burst.stream().allMatch(Future::isComplete), Duration.ofSeconds(20), "the burst ends");
       assertThat(burst.stream().filter(Future::failed).map(f -> ((RedisFailure) f.cause()).kind()))

@@ -1,12 +1,13 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
+import chatworker.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.redis.RedisFailure.Kind;
 import chatworker.testing.RedisExtension;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -48,7 +49,7 @@ class QueuedCommandTimeoutTest {
         }
         sent.complete(layer.redis.send(Request.cmd(Command.GET).arg("k"), false, Deadline.inMillis(10_000)));
       });
-      RedisFailure failure = LayerHarness.failureOf(LayerHarness.await(sent.future()));
+      RedisFailure failure = LayerHarness.failureOf(Await.await(sent.future()));
       assertThat(failure.kind()).isEqualTo(Kind.TIMEOUT);
       assertThat(failure.getMessage()).contains("did not answer within 500 ms");
     }

@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import chatworker.time.Deadline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.redis.RedisFailure.Kind;
@@ -48,7 +49,7 @@ class RedisRestartTest {
       long successesAfterRecovery = load.successes();
       Await.until(() -> load.successes() > successesAfterRecovery + 1_000, Duration.ofSeconds(15),
           "steady successes after the restart");
-      LayerHarness.await(load.stop());
+      Await.await(load.stop());
 
       assertThat(load.callsEnded()).isEqualTo(load.callsStarted()); // every call ended: none hangs
       assertThat(load.failuresByKind()).allSatisfy((kind, count) -> {

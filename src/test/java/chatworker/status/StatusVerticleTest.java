@@ -1,5 +1,6 @@
 package chatworker.status;
 
+import static chatworker.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.redis.RedisSettings;
@@ -7,7 +8,6 @@ import chatworker.redis.ResilientRedis;
 import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
 import chatworker.testing.RedisServer;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -16,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -134,7 +133,4 @@ class StatusVerticleTest {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-  }
 }

@@ -1,6 +1,6 @@
 package chatworker.store;
 
-import static chatworker.store.StoreHarness.await;
+import static chatworker.testing.Await.await;
 import static chatworker.store.StoreHarness.commit;
 import static chatworker.store.StoreHarness.deadline;
 import static chatworker.store.StoreHarness.start;

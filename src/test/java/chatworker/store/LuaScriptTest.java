@@ -1,5 +1,6 @@
 package chatworker.store;
 
+import chatworker.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -55,11 +56,11 @@ class LuaScriptTest {
       redisServer.server().command("SCRIPT", "FLUSH");
       assertThat(redisServer.server().command("SCRIPT", "EXISTS", append.sha1())).isEqualTo("0");
 
-      AppendOutcome first = StoreHarness.await(store.chats.appendUserMessage(chatId, "one", null,
+      AppendOutcome first = Await.await(store.chats.appendUserMessage(chatId, "one", null,
           StoreHarness.deadline()));
       assertThat(first.status()).isEqualTo(AppendOutcome.Status.APPENDED);
       assertThat(redisServer.server().command("SCRIPT", "EXISTS", append.sha1())).isEqualTo("1");
-      AppendOutcome second = StoreHarness.await(store.chats.appendUserMessage(chatId, "two", null,
+      AppendOutcome second = Await.await(store.chats.appendUserMessage(chatId, "two", null,
           StoreHarness.deadline()));
       assertThat(second.message().getLong("seq")).isEqualTo(2L); // ran once per call, not twice
     }

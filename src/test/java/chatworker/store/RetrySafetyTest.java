@@ -1,13 +1,13 @@
 package chatworker.store;
 
-import static chatworker.store.StoreHarness.await;
+import static chatworker.testing.Await.await;
 import static chatworker.store.StoreHarness.commit;
 import static chatworker.store.StoreHarness.deadline;
 import static chatworker.store.StoreHarness.start;
 import static chatworker.store.StoreHarness.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import chatworker.redis.Deadline;
+import chatworker.time.Deadline;
 import chatworker.testing.Await;
 import chatworker.testing.FaultProxy;
 import chatworker.testing.RedisExtension;

@@ -1,20 +1,20 @@
 package chatworker.store;
 
+import static chatworker.testing.Await.await;
+
 import chatworker.model.Tokenizer;
-import chatworker.redis.Deadline;
+import chatworker.time.Deadline;
 import chatworker.redis.RedisSettings;
 import chatworker.redis.ResilientRedis;
 import chatworker.testing.RedisServer;
+import chatworker.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Opens a {@link ResilientRedis} on its own Vert.x with the three stores on it, for one test, and
@@ -116,25 +116,9 @@ final class StoreHarness implements AutoCloseable {
     return UUID.randomUUID().toString();
   }
 
-  /** Waits on the test thread (never an event loop) for a future, at most 30 s. */
-  static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("no result within " + Duration.ofSeconds(30), e);
-    }
-  }
-
   /** The failure a future ended with, or an assertion error when it succeeded. */
   static RuntimeException failureOf(Future<?> future) {
-    try {
-      await(future);
-    } catch (RuntimeException failure) {
-      return failure;
-    }
-    throw new AssertionError("expected the call to fail, but it succeeded");
+    return Await.failure(future, RuntimeException.class);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package chatworker.testing;
 
+import static chatworker.testing.Await.await;
+
 import chatworker.api.ApiException;
 import chatworker.cli.NodeVerticle;
 import io.vertx.core.Future;
@@ -12,9 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One whole node (NodeVerticle: API, generation, status) on a non-clustered Vert.x against a test
@@ -124,17 +124,6 @@ public final class TestNode implements AutoCloseable {
   /** Waits until every future has ended, succeeded or failed. */
   public static void awaitAll(List<? extends Future<?>> futures) {
     await(Future.join(futures).transform(done -> Future.succeededFuture()));
-  }
-
-  /** The future's result; throws its failure (a checked one wrapped), or fails when it takes too long. */
-  public static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(AWAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("no answer in time", e);
-    }
   }
 
   @Override

@@ -1,4 +1,4 @@
-package chatworker.redis;
+package chatworker.time;
 
 import java.util.concurrent.TimeUnit;
 
