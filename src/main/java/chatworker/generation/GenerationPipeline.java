@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Runs generation jobs on this node: bounds how many run at once, knows them by jobId for cancel,
- * counts outcomes, and drains at shutdown. Shared by the node's GenerationVerticle instances.
+ * Runs generation jobs on this node: bounds how many run at once, knows them by jobId for cancel and
+ * drain (one entry per jobId, which a resend of the same jobId never replaces), counts outcomes, and
+ * drains at shutdown. Shared by the node's GenerationVerticle instances.
  */
 public final class GenerationPipeline {
 
@@ -42,6 +43,9 @@ public final class GenerationPipeline {
       return Future.failedFuture(new ApiException(ErrorCode.OVERLOADED, "this node is shutting down"));
     }
     long started = System.nanoTime();
+    if (running.containsKey(request.jobId())) {
+      return inProgressHere(request.jobId(), started); // a resend: the job it names stays the one we run
+    }
     if (counters.inFlight.incrementAndGet() > settings.maxInFlight()) {
       counters.inFlight.decrementAndGet();
       counters.failed(ErrorCode.OVERLOADED, System.nanoTime() - started);
@@ -49,7 +53,10 @@ public final class GenerationPipeline {
           "this node runs " + settings.maxInFlight() + " jobs already"));
     }
     GenerationJob job = new GenerationJob(vertx, jobs, providers, settings, nodeId, request);
-    running.put(request.jobId(), job);
+    if (running.putIfAbsent(request.jobId(), job) != null) {
+      counters.inFlight.decrementAndGet(); // the same jobId arrived twice at once on two event loops
+      return inProgressHere(request.jobId(), started);
+    }
     return job.run().andThen(done -> {
       running.remove(request.jobId(), job);
       counters.inFlight.decrementAndGet();
@@ -60,6 +67,16 @@ public final class GenerationPipeline {
         counters.failed(ApiFailures.toApi(done.cause()).code(), duration);
       }
     });
+  }
+
+  /**
+   * A request whose jobId runs on this node already: 409 without a Redis round trip, and without
+   * touching the running job, which stays reachable by cancel and by the drain until it ends.
+   */
+  private Future<JsonObject> inProgressHere(String jobId, long started) {
+    counters.failed(ErrorCode.JOB_IN_PROGRESS, System.nanoTime() - started);
+    return Future.failedFuture(new ApiException(ErrorCode.JOB_IN_PROGRESS,
+        "job '" + jobId + "' is running; ask chat.jobs.get or retry later"));
   }
 
   /** Cancels the job if it runs here; true when it did. */
