@@ -16,20 +16,21 @@ final class WatchdogTicks {
 
   private final long[] atNanos = new long[SIZE];
   private final long[] sentThen = new long[SIZE];
-  private int taken;
+  /** Ticks taken so far. A long: an int overflowed after 2^31 ticks (124 days at 5 ms per tick). */
+  private long taken;
 
   WatchdogTicks() {
     this(0);
   }
 
   /** A ring that has taken {@code taken} ticks already: lets a test start it anywhere. */
-  WatchdogTicks(int taken) {
+  WatchdogTicks(long taken) {
     this.taken = taken;
   }
 
   /** Remembers a tick: taken at {@code nowNanos}, when {@code sent} commands had been sent. */
   void record(long nowNanos, long sent) {
-    int slot = taken++ % SIZE;
+    int slot = (int) (taken++ % SIZE);
     atNanos[slot] = nowNanos;
     sentThen[slot] = sent;
   }
