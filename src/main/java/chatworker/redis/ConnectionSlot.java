@@ -234,8 +234,7 @@ final class ConnectionSlot {
           settings.redactedUrl(), reason);
       lossLogged = true;
     }
-    boolean authRejected = reason.startsWith("WRONGPASS") || reason.startsWith("NOAUTH")
-        || reason.contains("invalid password") || reason.contains("invalid username-password");
+    boolean authRejected = RedisErrors.authRefused(reason);
     if (authRejected) {
       listener.authRejected(this, reason);
     }
