@@ -47,9 +47,7 @@ final class ConnectionSlot {
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong answered = new AtomicLong();
   /** The watchdog's last ticks: when, and how many commands had been sent then (slot context only). */
-  private final long[] tickNanos = new long[WATCHDOG_TICKS];
-  private final long[] tickSent = new long[WATCHDOG_TICKS];
-  private int tickCount;
+  private final WatchdogTicks ticks = new WatchdogTicks();
   /** The connection the watchdog found hung: what fails on it failed because Redis did not answer. */
   private volatile RedisConnection hung;
   private long watchdogTimer = -1;
@@ -65,11 +63,6 @@ final class ConnectionSlot {
 
   /** Reconnects of a connection that lived shorter than this count as failed attempts (no backoff reset). */
   private static final long STABLE_AFTER_NANOS = 1_000_000_000L;
-  /**
-   * Ticks the watchdog remembers: it ticks every tenth of the command timeout (at least every 5 ms),
-   * so a timeout ago is at most 10 ticks back for any timeout of 50 ms or more (and fewer below).
-   */
-  private static final int WATCHDOG_TICKS = 16;
   /** Backoff stops doubling here (the circuit breaker's policy would overflow at 64). */
   private static final int MAX_BACKOFF_STEP = 16;
 
@@ -146,23 +139,14 @@ final class ConnectionSlot {
    */
   private void watch() {
     long now = System.nanoTime();
-    int slot = tickCount++ % WATCHDOG_TICKS;
-    tickNanos[slot] = now;
-    tickSent[slot] = sent.get();
+    ticks.record(now, sent.get());
     RedisConnection conn = connection.get();
     if (conn == null) {
       return;
     }
     long timeoutNanos = settings.commandTimeoutMs() * 1_000_000L;
-    int newestOld = -1; // the newest tick at least a timeout old, taken since this connection came up
-    for (int i = 0; i < Math.min(tickCount, WATCHDOG_TICKS); i++) {
-      long at = tickNanos[i];
-      if (now - at >= timeoutNanos && at - connectedAtNanos >= 0
-          && (newestOld < 0 || at - tickNanos[newestOld] > 0)) {
-        newestOld = i;
-      }
-    }
-    if (newestOld >= 0 && answered.get() < tickSent[newestOld]) {
+    long sentThen = ticks.sentAtNewestTickOlderThan(now, timeoutNanos, connectedAtNanos);
+    if (sentThen >= 0 && answered.get() < sentThen) {
       hung = conn;
       takeOutOfService(conn, "no reply within " + settings.commandTimeoutMs() + " ms");
     }
@@ -250,8 +234,7 @@ final class ConnectionSlot {
           settings.redactedUrl(), reason);
       lossLogged = true;
     }
-    boolean authRejected = reason.startsWith("WRONGPASS") || reason.startsWith("NOAUTH")
-        || reason.contains("invalid password") || reason.contains("invalid username-password");
+    boolean authRejected = RedisErrors.authRefused(reason);
     if (authRejected) {
       listener.authRejected(this, reason);
     }

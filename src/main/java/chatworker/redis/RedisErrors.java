@@ -7,14 +7,20 @@ import io.vertx.redis.client.impl.types.ErrorType;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /** What a failure from the client means for the layer, and which commands a shared connection refuses. */
 final class RedisErrors {
 
   /** Redis is reloading, busy or failing over: the command did not run, try again. */
   private static final List<String> NOT_READY = List.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN");
+  /** The error codes with which Redis refuses a login or a command of a client not logged in. */
+  private static final List<String> AUTH_REFUSED = List.of("NOAUTH", "WRONGPASS");
+  /** How servers without those codes say it (Redis before 6: {@code ERR invalid password}). */
+  private static final List<String> AUTH_REFUSED_TEXT = List.of("invalid password", "invalid username-password");
   /** This connection can no longer serve: not logged in, or talking to a replica. */
-  private static final List<String> CONNECTION_UNUSABLE = List.of("NOAUTH", "WRONGPASS", "READONLY");
+  private static final List<String> CONNECTION_UNUSABLE =
+      Stream.concat(AUTH_REFUSED.stream(), Stream.of("READONLY")).toList();
 
   /**
    * Commands that change the state of the connection they run on, or block it: on a connection that
@@ -87,6 +93,25 @@ final class RedisErrors {
       return RedisFailure.of(Kind.QUEUE_FULL, "Redis request queue is full");
     }
     return new RedisFailure(Kind.CONNECTION_LOST, "Redis connection failed: " + message, false, err);
+  }
+
+  /**
+   * True when a connect attempt failed because Redis refused the configured credentials: then the
+   * slot waits {@code authRetryDelayMs} instead of its backoff (the client leaks a socket per refused
+   * handshake, upstream #555) and the layer reports it. The one place that knows what a refusal looks like.
+   */
+  static boolean authRefused(String reason) {
+    for (String code : AUTH_REFUSED) {
+      if (reason.startsWith(code)) {
+        return true;
+      }
+    }
+    for (String text : AUTH_REFUSED_TEXT) {
+      if (reason.contains(text)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** True when the failure means the connection it happened on must be dropped. */

@@ -31,4 +31,26 @@ class RedisErrorsTest {
     assertThat(RedisErrors.classify(ErrorType.create("ERR [0] LOADING Redis is loading the dataset in memory"))
         .kind()).isEqualTo(Kind.NOT_CONNECTED);
   }
+
+  /**
+   * Verifies that one place tells a refused login from other errors, for both who need it: a connect
+   * attempt (which then waits the auth retry delay) and a command's failure (which drops its connection).
+   */
+  @Test
+  @DisplayName("A refused login is recognised the same way at connect and on a command")
+  void refusedLoginIsRecognisedAtConnectAndOnCommands() {
+    assertThat(RedisErrors.authRefused("WRONGPASS invalid username-password pair or user is disabled.")).isTrue();
+    assertThat(RedisErrors.authRefused("NOAUTH Authentication required.")).isTrue();
+    assertThat(RedisErrors.authRefused("ERR invalid password")).isTrue();
+    assertThat(RedisErrors.authRefused("WRONGTYPE Operation against a key holding the wrong kind of value")).isFalse();
+    assertThat(RedisErrors.authRefused("Connection refused: /127.0.0.1:6379")).isFalse();
+
+    RedisFailure noAuth = RedisErrors.classify(ErrorType.create("NOAUTH Authentication required."));
+    assertThat(noAuth.kind()).isEqualTo(Kind.CONNECTION_LOST);
+    assertThat(noAuth.outage()).isTrue();
+    assertThat(RedisErrors.connectionUnusable(noAuth)).isTrue();
+    RedisFailure readOnly = RedisErrors.classify(ErrorType.create("READONLY You can't write against a read only replica."));
+    assertThat(RedisErrors.connectionUnusable(readOnly)).isTrue();
+    assertThat(RedisErrors.connectionUnusable(RedisErrors.classify(ErrorType.create("WRONGTYPE x")))).isFalse();
+  }
 }

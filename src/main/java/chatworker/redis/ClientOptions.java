@@ -1,0 +1,39 @@
+package chatworker.redis;
+
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.redis.client.RedisOptions;
+import java.util.concurrent.TimeUnit;
+
+/** The Vert.x Redis client's options, built from the layer's settings. */
+final class ClientOptions {
+
+  private ClientOptions() {}
+
+  static RedisOptions of(RedisSettings settings) {
+    int connections = settings.connections();
+    RedisOptions options = new RedisOptions()
+        .setConnectionString(settings.url())
+        .setPoolName("chatworker-redis") // a stable metrics label instead of a random id per start
+        // Room for connect attempts abandoned at their deadline, which hold a socket until it idles out.
+        .setMaxPoolSize(connections * 2)
+        .setMaxPoolWaiting(connections * 2)
+        // The client's per-connection queue must hold our own bound plus the health-check PINGs.
+        .setMaxWaitingHandlers(settings.maxInFlightPerConnection() + 16);
+    // Change the defaults in place: setNetClientOptions(new …) would drop keepalive and no-delay.
+    options.getNetClientOptions()
+        .setConnectTimeout((int) settings.connectTimeoutMs())
+        .setTcpKeepAlive(true)
+        .setTcpNoDelay(true)
+        .setReadIdleTimeout((int) settings.readIdleTimeoutMs())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    if (settings.tls()) {
+      options.getNetClientOptions()
+          .setSsl(true)
+          .setHostnameVerificationAlgorithm(settings.tlsVerifyHostname() ? "HTTPS" : "");
+      if (settings.tlsCaCertPath() != null) {
+        options.getNetClientOptions().setTrustOptions(new PemTrustOptions().addCertPath(settings.tlsCaCertPath()));
+      }
+    }
+    return options;
+  }
+}
