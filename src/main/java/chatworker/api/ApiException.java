@@ -27,6 +27,19 @@ public final class ApiException extends RuntimeException {
     return new ApiException(ErrorCode.NOT_FOUND, what + " '" + id + "' does not exist");
   }
 
+  /**
+   * The store could not serve a call: TIMEOUT when it did not answer in time, else STORE_UNAVAILABLE
+   * (unreachable, breaker open, or Redis refused the command). {@code message} says which.
+   */
+  public static ApiException storeFailed(boolean timedOut, String message) {
+    return new ApiException(timedOut ? ErrorCode.TIMEOUT : ErrorCode.STORE_UNAVAILABLE, message);
+  }
+
+  /** The model provider failed or answered garbage. */
+  public static ApiException modelFailed(String message) {
+    return new ApiException(ErrorCode.MODEL_ERROR, "the model failed: " + message);
+  }
+
   public ErrorCode code() {
     return code;
   }

@@ -4,21 +4,23 @@ import io.vertx.core.json.JsonObject;
 import java.util.Set;
 
 /**
- * {@code chat.assistants.create}: the assistant to store, normalized with its defaults filled in
- * (model {@code builtin}; memory {@code message_window} of 20 messages and 4,096 tokens).
+ * {@code chat.assistants.create}: the assistant to store, validated, with the model's defaults filled
+ * in (provider {@code builtin}). The memory is checked but keeps only the fields given: what it means
+ * and its defaults belong to the store, which interprets it and fills them in when it stores the
+ * assistant (chatworker.store.MemoryPolicy).
  */
 public record CreateAssistantRequest(JsonObject assistant) {
-
-  public static final int DEFAULT_MAX_MESSAGES = 20;
-  public static final int DEFAULT_MAX_TOKENS = 4_096;
 
   public static CreateAssistantRequest parse(Object body) {
     BodyReader in = BodyReader.of(body, Set.of("name", "systemPrompt", "model", "memory", "metadata"));
     JsonObject assistant = new JsonObject()
         .put("name", in.requiredString("name", 200))
         .put("systemPrompt", orEmpty(in.optionalString("systemPrompt", BodyReader.MAX_TEXT)))
-        .put("model", model(in.nested("model", Set.of("provider", "name", "options"))))
-        .put("memory", memory(in.nested("memory", Set.of("type", "maxMessages", "maxTokens"))));
+        .put("model", model(in.nested("model", Set.of("provider", "name", "options"))));
+    JsonObject memory = memory(in.nested("memory", Set.of("type", "maxMessages", "maxTokens")));
+    if (memory != null) {
+      assistant.put("memory", memory);
+    }
     JsonObject metadata = in.optionalMetadata("metadata");
     if (metadata != null) {
       assistant.put("metadata", metadata);
@@ -50,21 +52,28 @@ public record CreateAssistantRequest(JsonObject assistant) {
         .put("options", options);
   }
 
+  /** The memory as given, checked against the contract; null when absent. */
   private static JsonObject memory(BodyReader memory) {
     if (memory == null) {
-      return new JsonObject().put("type", "message_window")
-          .put("maxMessages", DEFAULT_MAX_MESSAGES).put("maxTokens", DEFAULT_MAX_TOKENS);
+      return null;
     }
+    JsonObject checked = new JsonObject();
     String type = memory.optionalString("type", 20);
-    type = type == null ? "message_window" : type;
-    if (!Set.of("zero", "naive", "message_window").contains(type)) {
-      throw ApiException.invalid("memory.type", "must be zero, naive or message_window");
+    if (type != null) {
+      if (!Set.of("zero", "naive", "message_window").contains(type)) {
+        throw ApiException.invalid("memory.type", "must be zero, naive or message_window");
+      }
+      checked.put("type", type);
     }
     Integer maxMessages = memory.optionalInt("maxMessages", 1, 1_000);
+    if (maxMessages != null) {
+      checked.put("maxMessages", maxMessages);
+    }
     Integer maxTokens = memory.optionalInt("maxTokens", 1, 1_000_000);
-    return new JsonObject().put("type", type)
-        .put("maxMessages", maxMessages == null ? DEFAULT_MAX_MESSAGES : maxMessages)
-        .put("maxTokens", maxTokens == null ? DEFAULT_MAX_TOKENS : maxTokens);
+    if (maxTokens != null) {
+      checked.put("maxTokens", maxTokens);
+    }
+    return checked;
   }
 
   private static String orEmpty(String text) {

@@ -11,7 +11,7 @@ import chatworker.api.ListMessagesRequest;
 import chatworker.time.Deadline;
 import chatworker.store.AssistantStore;
 import chatworker.store.ChatStore;
-import chatworker.store.JobStore;
+import chatworker.store.JobLookup;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,10 +25,10 @@ public final class ChatApi {
 
   private final AssistantStore assistants;
   private final ChatStore chats;
-  private final JobStore jobs;
+  private final JobLookup jobs;
   private final long deadlineMs;
 
-  public ChatApi(AssistantStore assistants, ChatStore chats, JobStore jobs, long deadlineMs) {
+  public ChatApi(AssistantStore assistants, ChatStore chats, JobLookup jobs, long deadlineMs) {
     this.assistants = assistants;
     this.chats = chats;
     this.jobs = jobs;
@@ -91,7 +91,7 @@ public final class ChatApi {
 
   public Future<JsonObject> getJob(Object body) {
     String jobId = JobRequest.parse(body).jobId();
-    return jobs.getJob(jobId, deadline()).map(found -> require(found, "job", jobId));
+    return jobs.get(jobId, deadline()).map(found -> require(found, "job", jobId));
   }
 
   private Deadline deadline() {

@@ -1,7 +1,9 @@
 package chatworker.chats;
 
 import chatworker.api.Addresses;
-import chatworker.generation.ApiFailures;
+import chatworker.api.ApiException;
+import chatworker.api.Failures;
+import chatworker.store.StoreFailure;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -46,10 +48,15 @@ public final class ChatApiVerticle extends VerticleBase {
         if (done.succeeded()) {
           message.reply(done.result());
         } else {
-          ApiFailures.reply(message, done.cause());
+          Failures.reply(message, done.cause(), ChatApiVerticle::storeFailure);
         }
       });
     }));
+  }
+
+  /** What chats meets below it: the store's failures. */
+  private static ApiException storeFailure(Throwable failure) {
+    return failure instanceof StoreFailure store ? ApiException.storeFailed(store.timedOut(), store.getMessage()) : null;
   }
 
   @Override

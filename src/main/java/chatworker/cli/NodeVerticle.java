@@ -16,6 +16,7 @@ import chatworker.status.Metrics;
 import chatworker.status.StatusVerticle;
 import chatworker.store.AssistantStore;
 import chatworker.store.ChatStore;
+import chatworker.store.JobLookup;
 import chatworker.store.JobStore;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -56,8 +57,8 @@ public final class NodeVerticle extends VerticleBase {
     GenerationSettings generation = GenerationSettings.fromJson(section("generation"), section("shutdown"));
     redis = ResilientRedis.create(vertx, redisSettings);
     JobStore jobs = new JobStore(redis, generation.jobTtlSeconds(), Tokenizer::count);
-    ChatApi api = new ChatApi(new AssistantStore(redis), new ChatStore(redis, Tokenizer::count), jobs,
-        redisSettings.defaultDeadlineMs());
+    ChatApi api = new ChatApi(new AssistantStore(redis), new ChatStore(redis, Tokenizer::count),
+        new JobLookup(redis, generation.jobTtlSeconds()), redisSettings.defaultDeadlineMs());
     openAi = new OpenAiModel(vertx, OpenAiSettings.fromJson(section("models").getJsonObject("openai", new JsonObject())));
     Map<String, ModelProvider> providers = Map.of(BuiltinModel.NAME, new BuiltinModel(vertx), openAi.name(), openAi);
     GenerationPipeline pipeline = new GenerationPipeline(vertx, jobs, providers, generation, nodeId);

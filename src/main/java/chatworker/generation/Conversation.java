@@ -3,7 +3,7 @@ package chatworker.generation;
 import chatworker.model.ChatTurn;
 import chatworker.model.Tokenizer;
 import chatworker.store.HistoryMessage;
-import chatworker.store.JobStore;
+import chatworker.store.MemoryPolicy;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,15 +12,9 @@ import java.util.regex.Pattern;
 
 /**
  * What a model sees of a chat: the assistant's system prompt with its {@code {{variables}}} filled,
- * then the messages its memory keeps.
- *
- * <ul>
- *   <li>{@code zero}: only the pending user turn;
- *   <li>{@code naive}: the whole history (up to {@link JobStore#MAX_HISTORY} messages), trimmed to
- *       {@code maxTokens}, the model's window;
- *   <li>{@code message_window}: the last {@code maxMessages} messages, trimmed to {@code maxTokens}.
- * </ul>
- * Trimming drops the oldest messages first and never the last one; tokens are cl100k_base counts.
+ * then the messages its memory keeps ({@link MemoryPolicy}: which ones, and the token budget),
+ * trimmed to {@code maxTokens}. Trimming drops the oldest messages first and never the last one;
+ * tokens are cl100k_base counts.
  */
 public final class Conversation {
 
@@ -30,27 +24,19 @@ public final class Conversation {
 
   /** The turns to send: system prompt first, then the kept history, oldest first. */
   public static List<ChatTurn> turns(JsonObject assistant, JsonObject variables, List<HistoryMessage> history) {
-    JsonObject memory = assistant.getJsonObject("memory", new JsonObject());
-    String type = memory.getString("type", "message_window");
-    List<ChatTurn> kept = new ArrayList<>();
-    for (HistoryMessage message : history) {
-      kept.add(new ChatTurn(message.role(), message.text(), message.tokens()));
-    }
-    if (type.equals("zero")) {
-      kept = kept.isEmpty() || !"user".equals(kept.get(kept.size() - 1).role())
-          ? List.of() : List.of(kept.get(kept.size() - 1));
-    } else if (type.equals("message_window")) {
-      int maxMessages = memory.getInteger("maxMessages", 20);
-      kept = kept.subList(Math.max(0, kept.size() - maxMessages), kept.size());
+    MemoryPolicy memory = MemoryPolicy.of(assistant);
+    List<HistoryMessage> kept = memory.keep(history);
+    List<ChatTurn> keptTurns = new ArrayList<>(kept.size());
+    for (HistoryMessage message : kept) {
+      keptTurns.add(new ChatTurn(message.role(), message.text(), message.tokens()));
     }
     String system = fill(assistant.getString("systemPrompt", ""), variables);
     int systemTokens = Tokenizer.countRepeated(system);
-    int budget = memory.getInteger("maxTokens", Integer.MAX_VALUE) - systemTokens;
     List<ChatTurn> turns = new ArrayList<>();
     if (!system.isEmpty()) {
       turns.add(new ChatTurn("system", system, systemTokens));
     }
-    turns.addAll(trimOldest(kept, budget));
+    turns.addAll(trimOldest(keptTurns, memory.maxTokens() - systemTokens));
     return turns;
   }
 

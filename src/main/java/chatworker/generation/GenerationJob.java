@@ -182,7 +182,7 @@ final class GenerationJob {
   }
 
   private void renewLock() {
-    jobs.renewLock(request.chatId(), lockToken, settings.lockLeaseMs(), Deadline.inMillis(renewEveryMs))
+    jobs.lock().renew(request.chatId(), lockToken, settings.lockLeaseMs(), Deadline.inMillis(renewEveryMs))
         .onSuccess(stillOurs -> {
           if (!stillOurs) {
             abort(lockLost());

@@ -17,7 +17,7 @@ import java.util.function.ToIntFunction;
  * {@code cw:chat:{chatId}:msgs}, appended only, so the message with seq n sits at index n-1 and a
  * page is one bounded {@code LRANGE}. A chat keeps a snapshot of its assistant taken when it was
  * created: the generation uses that snapshot, so deleting the assistant later does not break the chat.
- * Redis problems fail the future with the layer's {@code RedisFailure}.
+ * Redis problems fail the future with a {@link StoreFailure}.
  */
 public final class ChatStore {
 
@@ -69,16 +69,16 @@ public final class ChatStore {
       }
       chat.put("messageCount", 0);
       // HSET of a fresh key to fixed values: repeating it changes nothing, so it may be retried.
-      return redis.send(hset, true, deadline).map(ok -> chat);
+      return Guard.map(redis.send(hset, true, deadline), ok -> chat);
     });
   }
 
   /** The chat {@code {id, assistantId, name, createdAt, messageCount}} (+ metadata), or null when absent. */
   public Future<JsonObject> get(String chatId, Deadline deadline) {
-    return Guard.call(() -> redis.send(Request.cmd(Command.HMGET).arg(Keys.chat(chatId))
+    return Guard.map(Guard.call(() -> redis.send(Request.cmd(Command.HMGET).arg(Keys.chat(chatId))
             .arg("id").arg("assistantId").arg("name").arg("createdAt").arg("seq").arg("metadata"),
-            true, deadline))
-        .map(ChatStore::chatOf);
+            true, deadline)),
+        ChatStore::chatOf);
   }
 
   private static JsonObject chatOf(Response fields) {
@@ -104,12 +104,12 @@ public final class ChatStore {
    */
   public Future<AppendOutcome> appendUserMessage(String chatId, String text, JsonObject metadata,
       Deadline deadline) {
-    return Guard.call(() -> {
+    return Guard.map(Guard.call(() -> {
       String message = MessageJson.openUser(UUID.randomUUID().toString(), chatId, text,
           tokenCounter.applyAsInt(text), Instant.now().toString(), metadata);
       return APPEND.run(redis, List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId)),
           List.of(message), false, deadline);
-    }).map(reply -> {
+    }), reply -> {
       AppendOutcome.Status status = AppendOutcome.Status.valueOf(reply.get(0).toString());
       return new AppendOutcome(status,
           status == AppendOutcome.Status.APPENDED ? new JsonObject(reply.get(1).toString()) : null);
@@ -122,7 +122,7 @@ public final class ChatStore {
    * {@code LRANGE} from index {@code afterSeq}, pipelined.
    */
   public Future<List<JsonObject>> listMessages(String chatId, int limit, long afterSeq, Deadline deadline) {
-    return Guard.call(() -> {
+    return Guard.map(Guard.call(() -> {
       if (limit < 1 || limit > MAX_PAGE) {
         throw new IllegalArgumentException("limit must be 1.." + MAX_PAGE + ": " + limit);
       }
@@ -134,6 +134,6 @@ public final class ChatStore {
       Request range = Request.cmd(Command.LRANGE).arg(Keys.messages(chatId))
           .arg(start).arg(start + limit - 1);
       return redis.batch(List.of(exists, range), true, deadline);
-    }).map(replies -> replies.get(0).toLong() == 0 ? null : Replies.messages(replies.get(1), 0));
+    }), replies -> replies.get(0).toLong() == 0 ? null : Replies.messages(replies.get(1), 0));
   }
 }

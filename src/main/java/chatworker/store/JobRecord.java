@@ -3,7 +3,7 @@ package chatworker.store;
 /**
  * A job record as the job scripts store it: one field of the chat's job hash ({@link Keys#jobs}),
  * named by the job id, whose value is {@code status|expiresAt|node|token|userSeq|ended|payload}
- * (the format is {@code lua/job-record.lua}'s; this reads it for {@link JobStore#getJob} and tests).
+ * (the format is {@code lua/job-record.lua}'s; this reads it for {@link JobLookup#get} and tests).
  *
  * @param status      running, succeeded, failed or cancelled; empty when the record holds only the
  *                    ended marks of a run that never started

@@ -79,7 +79,8 @@ public final class LuaScript {
 
   /**
    * Runs the script. {@code idempotent} is passed on to the Redis layer: say true only when running
-   * the script twice has the effect of running it once. Failures are the layer's {@link RedisFailure}.
+   * the script twice has the effect of running it once. Failures are the layer's {@link RedisFailure}
+   * (NOSCRIPT is read here, below the stores' translation: see {@link Guard}).
    */
   public Future<Response> run(ResilientRedis redis, List<String> keys, List<String> args, boolean idempotent,
       Deadline deadline) {

@@ -7,13 +7,12 @@ package chatworker.store;
  * @param jobId        the job (the client's idempotency key)
  * @param lockToken    a token unique to this run of the job (a UUID); it fences every later write
  * @param nodeId       the node running the job, kept in the job record
- * @param leaseMs      the lock's lease; renew it with {@link JobStore#renewLock} while the job runs
+ * @param leaseMs      the lock's lease; renew it with {@link ChatLock#renew} while the job runs
  * @param userText     a user message to append under the same lock, or null
  * @param now          the time to record, ISO-8601 ({@code Instant.now().toString()})
- * @param historyLimit how many of the newest messages to read back, 0..{@value JobStore#MAX_HISTORY}, or
- *                     {@link #FROM_MEMORY}: as many as the chat's assistant's memory keeps (zero: 1,
- *                     naive: {@value JobStore#MAX_HISTORY}, message_window: its maxMessages, see
- *                     {@link JobStore#historyLimit})
+ * @param historyLimit how many of the newest messages to read back, 0..{@value MemoryPolicy#MAX_HISTORY},
+ *                     or {@link #FROM_MEMORY}: as many as the chat's assistant's memory keeps (see
+ *                     {@link MemoryPolicy#historyLimit})
  */
 public record StartRequest(String chatId, String jobId, String lockToken, String nodeId, long leaseMs,
     String userText, String now, int historyLimit) {

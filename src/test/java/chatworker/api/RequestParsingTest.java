@@ -78,15 +78,20 @@ class RequestParsingTest {
         });
   }
 
-  /** Verifies that an assistant without model or memory gets the documented defaults. */
+  /**
+   * Verifies that an assistant without model gets the builtin one, and that the memory keeps only what
+   * was given: its defaults are the store's (MemoryPolicy, tested in AssistantStoreTest).
+   */
   @Test
-  @DisplayName("An assistant gets the builtin model and a 20-message window by default")
+  @DisplayName("An assistant gets the builtin model by default; its memory keeps only what was given")
   void assistantDefaults() {
     JsonObject assistant = CreateAssistantRequest.parse(new JsonObject().put("name", "helper")).assistant();
     assertThat(assistant.getJsonObject("model").getString("provider")).isEqualTo("builtin");
-    assertThat(assistant.getJsonObject("memory").getString("type")).isEqualTo("message_window");
-    assertThat(assistant.getJsonObject("memory").getInteger("maxMessages")).isEqualTo(20);
+    assertThat(assistant.containsKey("memory")).isFalse();
     assertThat(assistant.getString("systemPrompt")).isEmpty();
+    JsonObject partial = CreateAssistantRequest.parse(new JsonObject().put("name", "helper")
+        .put("memory", new JsonObject().put("maxTokens", 50))).assistant();
+    assertThat(partial.getJsonObject("memory")).isEqualTo(new JsonObject().put("maxTokens", 50));
   }
 
   /** Verifies that generate fills a jobId when none is given and keeps the one given. */

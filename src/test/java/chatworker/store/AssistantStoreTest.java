@@ -4,12 +4,9 @@ import static chatworker.testing.Await.await;
 import static chatworker.store.StoreHarness.deadline;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import chatworker.testing.RedisExtension;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -17,19 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AssistantStoreTest {
 
   @RegisterExtension
-  static RedisExtension redisServer = new RedisExtension();
-
-  static StoreHarness store;
-
-  @BeforeAll
-  static void open() {
-    store = new StoreHarness(redisServer.server().url());
-  }
-
-  @AfterAll
-  static void close() {
-    store.close();
-  }
+  static final StoreHarness store = StoreHarness.onItsOwnRedis();
 
   /**
    * Verifies that create adds an id and createdAt to the validated body, stores exactly what it returns
@@ -40,6 +25,7 @@ class AssistantStoreTest {
   void createdAssistantReadsBackAsStored() {
     JsonObject input = new JsonObject().put("name", "helper").put("systemPrompt", "Hi {{user}}")
         .put("model", new JsonObject().put("provider", "builtin").put("name", "builtin"))
+        .put("memory", new JsonObject().put("type", "naive").put("maxMessages", 5).put("maxTokens", 100))
         .put("metadata", new JsonObject().put("team", "docs").put("tags", new JsonArray()));
     JsonObject created = await(store.assistants.create(input, deadline()));
 
@@ -51,8 +37,24 @@ class AssistantStoreTest {
     assertThat(rest).isEqualTo(input);
     assertThat(input.containsKey("id")).isFalse(); // the caller's object is left alone
     assertThat(await(store.assistants.get(created.getString("id"), deadline()))).isEqualTo(created);
-    assertThat(new JsonObject(redisServer.server().command("GET", Keys.assistant(created.getString("id")))))
+    assertThat(new JsonObject(store.server().command("GET", Keys.assistant(created.getString("id")))))
         .isEqualTo(created);
+  }
+
+  /**
+   * Verifies that an assistant is stored with its memory complete: the memory policy's defaults fill
+   * in what the request left out, so its chats' snapshots never depend on later defaults.
+   */
+  @Test
+  @DisplayName("An assistant is stored with the memory defaults filled in")
+  void memoryDefaultsAreStored() {
+    JsonObject none = await(store.assistants.create(new JsonObject().put("name", "plain"), deadline()));
+    assertThat(none.getJsonObject("memory")).isEqualTo(new JsonObject().put("type", "message_window")
+        .put("maxMessages", 20).put("maxTokens", 4_096));
+    JsonObject some = await(store.assistants.create(new JsonObject().put("name", "zero")
+        .put("memory", new JsonObject().put("type", "zero")), deadline()));
+    assertThat(await(store.assistants.get(some.getString("id"), deadline())).getJsonObject("memory"))
+        .isEqualTo(new JsonObject().put("type", "zero").put("maxMessages", 20).put("maxTokens", 4_096));
   }
 
   /** Verifies that get answers null for an assistant that does not exist. */

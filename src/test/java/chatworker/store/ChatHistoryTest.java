@@ -5,11 +5,9 @@ import static chatworker.store.StoreHarness.deadline;
 import static chatworker.store.StoreHarness.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import chatworker.testing.RedisExtension;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -22,21 +20,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ChatHistoryTest {
 
   @RegisterExtension
-  static RedisExtension redisServer = new RedisExtension();
+  static final StoreHarness node = StoreHarness.onItsOwnRedis();
 
-  static StoreHarness node;
   static StoreHarness otherNode;
 
   @BeforeAll
-  static void open() {
-    node = new StoreHarness(redisServer.server().url());
-    otherNode = new StoreHarness(redisServer.server().url());
-  }
-
-  @AfterAll
-  static void close() {
-    node.close();
-    otherNode.close();
+  static void openAnotherNode() {
+    otherNode = node.anotherNode();
   }
 
   /** The texts of the chat's {@code limit} newest messages, read straight from its list. */
@@ -51,7 +41,7 @@ class ChatHistoryTest {
     StartOutcome started = await(store.jobs.start(new StartRequest(chatId, "job-" + token, token, "node",
         30_000, text, Instant.now().toString(), limit), deadline()));
     assertThat(started.status()).isEqualTo(StartOutcome.Status.STARTED);
-    assertThat(await(store.jobs.releaseLock(chatId, token, deadline()))).isTrue();
+    assertThat(await(store.lock.release(chatId, token, deadline()))).isTrue();
     return started.history().stream().map(HistoryMessage::text).toList();
   }
 
@@ -98,8 +88,8 @@ class ChatHistoryTest {
     append(node, chatId, "old", 5);
     assertThat(historyOfAJob(node, chatId, 3, null)).containsExactly("old3", "old4", "old5");
 
-    redisServer.server().command("DEL", Keys.messages(chatId));
-    redisServer.server().command("HSET", Keys.chat(chatId), "seq", "0");
+    node.server().command("DEL", Keys.messages(chatId));
+    node.server().command("HSET", Keys.chat(chatId), "seq", "0");
     append(otherNode, chatId, "new", 7);
 
     assertThat(historyOfAJob(node, chatId, 3, null)).containsExactly("new5", "new6", "new7");

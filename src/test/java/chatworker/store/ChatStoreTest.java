@@ -7,12 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.model.Tokenizer;
 import chatworker.store.AppendOutcome.Status;
-import chatworker.testing.RedisExtension;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -20,19 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ChatStoreTest {
 
   @RegisterExtension
-  static RedisExtension redisServer = new RedisExtension();
-
-  static StoreHarness store;
-
-  @BeforeAll
-  static void open() {
-    store = new StoreHarness(redisServer.server().url());
-  }
-
-  @AfterAll
-  static void close() {
-    store.close();
-  }
+  static final StoreHarness store = StoreHarness.onItsOwnRedis();
 
   private JsonObject assistant() {
     return await(store.assistants.create(new JsonObject().put("name", "helper"), deadline()));
@@ -110,7 +95,7 @@ class ChatStoreTest {
   void appendToUnknownChatIsNotFound() {
     AppendOutcome outcome = await(store.chats.appendUserMessage("ghost-chat", "hi", null, deadline()));
     assertThat(outcome).isEqualTo(new AppendOutcome(Status.NOT_FOUND, null));
-    assertThat(redisServer.server().command("EXISTS", Keys.chat("ghost-chat"), Keys.messages("ghost-chat")))
+    assertThat(store.server().command("EXISTS", Keys.chat("ghost-chat"), Keys.messages("ghost-chat")))
         .isEqualTo("0");
   }
 
@@ -126,7 +111,7 @@ class ChatStoreTest {
     assertThat(outcome).isEqualTo(new AppendOutcome(Status.LOCKED, null));
     assertThat(await(store.chats.get(chatId, deadline())).getLong("messageCount")).isZero();
 
-    await(store.jobs.releaseLock(chatId, token, deadline()));
+    await(store.lock.release(chatId, token, deadline()));
     assertThat(await(store.chats.appendUserMessage(chatId, "hi", null, deadline())).status())
         .isEqualTo(Status.APPENDED);
   }

@@ -55,14 +55,14 @@ class ClusterModeTest {
       String token = token();
       assertThat(await(store.jobs.start(start(chatId, "job-1", token, "more"), deadline())).status())
           .isEqualTo(StartOutcome.Status.STARTED);
-      assertThat(await(store.jobs.renewLock(chatId, token, 30_000, deadline()))).isTrue();
+      assertThat(await(store.lock.renew(chatId, token, 30_000, deadline()))).isTrue();
       assertThat(await(store.jobs.commit(commit(chatId, "job-1", token, "ok"), deadline())).status())
           .isEqualTo(CommitOutcome.Status.COMMITTED);
       String second = token();
       await(store.jobs.start(start(chatId, "job-2", second, null), deadline()));
       await(store.jobs.finish(chatId, "job-2", second, "failed", null, deadline()));
-      assertThat(await(store.jobs.getJob("job-1", deadline())).getString("status")).isEqualTo("succeeded");
-      assertThat(await(store.jobs.releaseLock(chatId, second, deadline()))).isFalse();
+      assertThat(await(store.lookup.get("job-1", deadline())).getString("status")).isEqualTo("succeeded");
+      assertThat(await(store.lock.release(chatId, second, deadline()))).isFalse();
 
       List<String> chatKeys = allKeys().stream().filter(key -> key.startsWith("cw:chat:")).toList();
       assertThat(chatKeys).containsExactlyInAnyOrder(Keys.chat(chatId), Keys.messages(chatId),

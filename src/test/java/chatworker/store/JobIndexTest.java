@@ -44,7 +44,7 @@ class JobIndexTest {
       // in at most two time buckets (the run may cross a bucket's end)
       assertThat(added).isLessThanOrEqualTo(2 * 2 + 2L * Math.min(JOBS, Keys.JOB_INDEX_SHARDS));
       assertThat(Long.parseLong(redisServer.server().command("HLEN", Keys.jobs(chats[0])))).isEqualTo(JOBS / 2);
-      assertThat(await(store.jobs.getJob("job-7", deadline())).getString("chatId")).isEqualTo(chats[1]);
+      assertThat(await(store.lookup.get("job-7", deadline())).getString("chatId")).isEqualTo(chats[1]);
     }
   }
 
@@ -72,7 +72,7 @@ class JobIndexTest {
       assertThat(StoreHarness.indexKeys(redisServer.server(), "job-moved"))
           .filteredOn(key -> redisServer.server().command("HEXISTS", key, "job-moved").equals("1"))
           .hasSize(2); // the start's bucket and the wrong chat's
-      JsonObject job = await(store.jobs.getJob("job-moved", deadline()));
+      JsonObject job = await(store.lookup.get("job-moved", deadline()));
       assertThat(job.getString("chatId")).isEqualTo(chatId);
       assertThat(job.getString("status")).isEqualTo("succeeded");
     }

@@ -10,12 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import chatworker.model.Tokenizer;
 import chatworker.store.CommitOutcome.Status;
 import chatworker.testing.Await;
-import chatworker.testing.RedisExtension;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -23,26 +20,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class JobStoreCommitTest {
 
   @RegisterExtension
-  static RedisExtension redisServer = new RedisExtension();
-
-  static StoreHarness store;
-
-  @BeforeAll
-  static void open() {
-    store = new StoreHarness(redisServer.server().url());
-  }
-
-  @AfterAll
-  static void close() {
-    store.close();
-  }
+  static final StoreHarness store = StoreHarness.onItsOwnRedis();
 
   private List<JsonObject> messages(String chatId) {
     return await(store.chats.listMessages(chatId, 1000, 0, deadline()));
   }
 
   private void awaitLockExpired(String chatId) {
-    Await.until(() -> await(store.jobs.lockHolder(chatId, deadline())) == null, Duration.ofSeconds(5),
+    Await.until(() -> await(store.lock.holder(chatId, deadline())) == null, Duration.ofSeconds(5),
         "the lock's lease to run out");
   }
 
@@ -69,8 +54,8 @@ class JobStoreCommitTest {
     withoutMessage.remove("message");
     assertThat(withoutMessage).isEqualTo(request.replyWithoutMessage());
     assertThat(messages(chatId)).hasSize(2).last().isEqualTo(message);
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isNull();
-    assertThat(await(store.jobs.getJob("job-1", deadline()))).isEqualTo(new JsonObject().put("jobId", "job-1")
+    assertThat(await(store.lock.holder(chatId, deadline()))).isNull();
+    assertThat(await(store.lookup.get("job-1", deadline()))).isEqualTo(new JsonObject().put("jobId", "job-1")
         .put("chatId", chatId).put("status", "succeeded").put("node", "node-a")
         .put("result", outcome.reply()));
   }
@@ -93,7 +78,7 @@ class JobStoreCommitTest {
     StartOutcome restarted = await(store.jobs.start(start(chatId, "job-2", token(), "hi"), deadline()));
     assertThat(restarted.status()).isEqualTo(StartOutcome.Status.ALREADY_SUCCEEDED);
     assertThat(restarted.storedResult()).isEqualTo(first.reply());
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isNull();
+    assertThat(await(store.lock.holder(chatId, deadline()))).isNull();
     assertThat(messages(chatId)).extracting(m -> m.getString("role")).containsExactly("user", "assistant");
   }
 
@@ -110,7 +95,7 @@ class JobStoreCommitTest {
 
     assertThat(outcome).isEqualTo(new CommitOutcome(Status.LOCK_LOST, null));
     assertThat(messages(chatId)).hasSize(1);
-    assertThat(await(store.jobs.getJob("job-3", deadline())).getString("status")).isEqualTo("running");
+    assertThat(await(store.lookup.get("job-3", deadline())).getString("status")).isEqualTo("running");
   }
 
   /**
@@ -132,8 +117,8 @@ class JobStoreCommitTest {
 
     assertThat(outcome.status()).isEqualTo(Status.LOCK_LOST);
     assertThat(messages(chatId)).extracting(m -> m.getString("role")).containsExactly("user");
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(fresh);
-    assertThat(await(store.jobs.getJob("job-4", deadline())).getString("status")).isEqualTo("running");
+    assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(fresh);
+    assertThat(await(store.lookup.get("job-4", deadline())).getString("status")).isEqualTo("running");
   }
 
   /**

@@ -92,9 +92,9 @@ class JobStoreExpiryTest {
       String token = token();
       await(store.jobs.start(start(chatId, "job-3", token, "hi"), deadline()));
       await(store.jobs.commit(commit(chatId, "job-3", token, "ok"), deadline()));
-      assertThat(await(store.jobs.getJob("job-3", deadline()))).isNotNull();
+      assertThat(await(store.lookup.get("job-3", deadline()))).isNotNull();
 
-      Await.until(() -> await(store.jobs.getJob("job-3", deadline())) == null, Duration.ofSeconds(10),
+      Await.until(() -> await(store.lookup.get("job-3", deadline())) == null, Duration.ofSeconds(10),
           "the job to expire");
       String again = token();
       assertThat(await(store.jobs.start(start(chatId, "job-3", again, "hi again"), deadline())).status())
@@ -102,7 +102,7 @@ class JobStoreExpiryTest {
       await(store.jobs.commit(commit(chatId, "job-3", again, "ok again"), deadline()));
       assertThat(await(store.chats.listMessages(chatId, 10, 0, deadline()))).hasSize(4);
 
-      Await.until(() -> await(store.jobs.getJob("job-3", deadline())) == null, Duration.ofSeconds(10),
+      Await.until(() -> await(store.lookup.get("job-3", deadline())) == null, Duration.ofSeconds(10),
           "the second run to expire");
       String other = token();
       await(store.jobs.start(start(chatId, "job-4", other, null), deadline()));

@@ -9,35 +9,20 @@ import static chatworker.store.StoreHarness.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.testing.Await;
-import chatworker.testing.RedisExtension;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** finish, renewLock, releaseLock, lockHolder and getJob. */
+/** JobStore.finish, the ChatLock (renew, release, holder) and JobLookup.get. */
 class JobStoreLockTest {
 
   @RegisterExtension
-  static RedisExtension redisServer = new RedisExtension();
-
-  static StoreHarness store;
-
-  @BeforeAll
-  static void open() {
-    store = new StoreHarness(redisServer.server().url());
-  }
-
-  @AfterAll
-  static void close() {
-    store.close();
-  }
+  static final StoreHarness store = StoreHarness.onItsOwnRedis();
 
   private JsonObject job(String jobId) {
-    return await(store.jobs.getJob(jobId, deadline()));
+    return await(store.lookup.get(jobId, deadline()));
   }
 
   private static JsonObject error(String code) {
@@ -57,7 +42,7 @@ class JobStoreLockTest {
 
     assertThat(job("job-1")).isEqualTo(new JsonObject().put("jobId", "job-1").put("chatId", chatId)
         .put("status", "failed").put("node", "node-a").put("error", error("MODEL_ERROR")));
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isNull();
+    assertThat(await(store.lock.holder(chatId, deadline()))).isNull();
   }
 
   /** Verifies that finish never overwrites a job that succeeded. */
@@ -90,7 +75,7 @@ class JobStoreLockTest {
     await(store.jobs.finish(chatId, "job-3", token(), "cancelled", error("CANCELLED"), deadline()));
 
     assertThat(job("job-3").getString("status")).isEqualTo("running");
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(holder);
+    assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(holder);
   }
 
   /** Verifies that finish only accepts failed and cancelled. */
@@ -112,15 +97,15 @@ class JobStoreLockTest {
     String token = token();
     await(store.jobs.start(start(chatId, "job-4", token, null, 2_000), deadline()));
 
-    assertThat(await(store.jobs.renewLock(chatId, token, 60_000, deadline()))).isTrue();
-    assertThat(Long.parseLong(redisServer.server().command("PTTL", Keys.lock(chatId)))).isGreaterThan(2_000);
-    assertThat(await(store.jobs.renewLock(chatId, token(), 60_000, deadline()))).isFalse();
+    assertThat(await(store.lock.renew(chatId, token, 60_000, deadline()))).isTrue();
+    assertThat(Long.parseLong(store.server().command("PTTL", Keys.lock(chatId)))).isGreaterThan(2_000);
+    assertThat(await(store.lock.renew(chatId, token(), 60_000, deadline()))).isFalse();
 
-    assertThat(await(store.jobs.renewLock(chatId, token, 50, deadline()))).isTrue();
-    Await.until(() -> await(store.jobs.lockHolder(chatId, deadline())) == null, Duration.ofSeconds(5),
+    assertThat(await(store.lock.renew(chatId, token, 50, deadline()))).isTrue();
+    Await.until(() -> await(store.lock.holder(chatId, deadline())) == null, Duration.ofSeconds(5),
         "the shortened lease to run out");
-    assertThat(await(store.jobs.renewLock(chatId, token, 60_000, deadline()))).isFalse();
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isNull();
+    assertThat(await(store.lock.renew(chatId, token, 60_000, deadline()))).isFalse();
+    assertThat(await(store.lock.holder(chatId, deadline()))).isNull();
   }
 
   /** Verifies that releaseLock is compare-and-delete: only the holder's token frees the chat. */
@@ -131,11 +116,11 @@ class JobStoreLockTest {
     String token = token();
     await(store.jobs.start(start(chatId, "job-5", token, null), deadline()));
 
-    assertThat(await(store.jobs.releaseLock(chatId, token(), deadline()))).isFalse();
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(token);
-    assertThat(await(store.jobs.releaseLock(chatId, token, deadline()))).isTrue();
-    assertThat(await(store.jobs.releaseLock(chatId, token, deadline()))).isFalse();
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isNull();
+    assertThat(await(store.lock.release(chatId, token(), deadline()))).isFalse();
+    assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(token);
+    assertThat(await(store.lock.release(chatId, token, deadline()))).isTrue();
+    assertThat(await(store.lock.release(chatId, token, deadline()))).isFalse();
+    assertThat(await(store.lock.holder(chatId, deadline()))).isNull();
   }
 
   /** Verifies that getJob answers null for a job id that never started. */

@@ -9,13 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import chatworker.model.Tokenizer;
 import chatworker.store.StartOutcome.Status;
 import chatworker.testing.Await;
-import chatworker.testing.RedisExtension;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -23,19 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class JobStoreStartTest {
 
   @RegisterExtension
-  static RedisExtension redisServer = new RedisExtension();
-
-  static StoreHarness store;
-
-  @BeforeAll
-  static void open() {
-    store = new StoreHarness(redisServer.server().url());
-  }
-
-  @AfterAll
-  static void close() {
-    store.close();
-  }
+  static final StoreHarness store = StoreHarness.onItsOwnRedis();
 
   private long messageCount(String chatId) {
     return await(store.chats.get(chatId, deadline())).getLong("messageCount");
@@ -67,11 +52,11 @@ class JobStoreStartTest {
         .containsExactly("earlier", "what is Redis?");
     assertThat(outcome.history().get(1)).isEqualTo(new HistoryMessage(2, "user",
         "what is Redis?", Tokenizer.count("what is Redis?")));
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(token);
-    JsonObject job = await(store.jobs.getJob("job-1", deadline()));
+    assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(token);
+    JsonObject job = await(store.lookup.get("job-1", deadline()));
     assertThat(job).isEqualTo(new JsonObject().put("jobId", "job-1").put("chatId", chatId)
         .put("status", "running").put("node", "node-a"));
-    long pttl = Long.parseLong(redisServer.server().command("PTTL", Keys.lock(chatId)));
+    long pttl = Long.parseLong(store.server().command("PTTL", Keys.lock(chatId)));
     assertThat(pttl).isBetween(1L, StoreHarness.LEASE_MS);
   }
 
@@ -122,7 +107,7 @@ class JobStoreStartTest {
       assertThat(first.assistant().getString("id")).isEqualTo(assistant.getString("id"));
       assertThat(first.history()).extracting(HistoryMessage::text).as("first " + memory.encode())
           .containsExactlyElementsOf(expected);
-      assertThat(await(store.jobs.releaseLock(chatId, firstRun, deadline()))).isTrue();
+      assertThat(await(store.lock.release(chatId, firstRun, deadline()))).isTrue();
 
       StartOutcome second = await(store.jobs.start(fromMemory(chatId, "second", token(), null), deadline()));
       assertThat(second.status()).isEqualTo(Status.STARTED);
@@ -137,28 +122,15 @@ class JobStoreStartTest {
         StartRequest.FROM_MEMORY);
   }
 
-  /** Verifies how many messages each memory type needs, as {@link JobStore#historyLimit} works it out. */
-  @Test
-  @DisplayName("History limits: zero 1, message_window maxMessages, naive bounded")
-  void historyLimits() {
-    assertThat(JobStore.historyLimit(new JsonObject().put("memory", new JsonObject().put("type", "zero"))))
-        .isEqualTo(1);
-    assertThat(JobStore.historyLimit(new JsonObject().put("memory",
-        new JsonObject().put("type", "message_window").put("maxMessages", 7)))).isEqualTo(7);
-    assertThat(JobStore.historyLimit(new JsonObject())).isEqualTo(20);
-    assertThat(JobStore.historyLimit(new JsonObject().put("memory", new JsonObject().put("type", "naive"))))
-        .isEqualTo(JobStore.MAX_HISTORY);
-  }
-
   /** Verifies that start on a chat that does not exist answers NOT_FOUND and takes no lock. */
   @Test
   @DisplayName("Start on an unknown chat is NOT_FOUND")
   void startOnUnknownChatIsNotFound() {
     StartOutcome outcome = await(store.jobs.start(start("ghost", "job-g", token(), "hi"), deadline()));
     assertThat(outcome.status()).isEqualTo(Status.NOT_FOUND);
-    assertThat(redisServer.server().command("EXISTS", Keys.lock("ghost"), Keys.jobs("ghost"),
+    assertThat(store.server().command("EXISTS", Keys.lock("ghost"), Keys.jobs("ghost"),
         Keys.jobExpiry("ghost"), Keys.chat("ghost"), Keys.messages("ghost"))).isEqualTo("0");
-    assertThat(await(store.jobs.getJob("job-g", deadline()))).isNull();
+    assertThat(await(store.lookup.get("job-g", deadline()))).isNull();
   }
 
   /**
@@ -170,7 +142,7 @@ class JobStoreStartTest {
   @DisplayName("Finish on an unknown chat writes nothing")
   void finishOnUnknownChatWritesNothing() {
     await(store.jobs.finish("ghost-2", "job-g2", token(), "failed", null, deadline()));
-    assertThat(redisServer.server().command("EXISTS", Keys.jobs("ghost-2"), Keys.jobExpiry("ghost-2"),
+    assertThat(store.server().command("EXISTS", Keys.jobs("ghost-2"), Keys.jobExpiry("ghost-2"),
         Keys.lock("ghost-2"), Keys.chat("ghost-2"))).isEqualTo("0");
   }
 
@@ -190,13 +162,13 @@ class JobStoreStartTest {
     StartOutcome outcome = await(store.jobs.start(start(chatId, "job-late", token, "too late"), deadline()));
 
     assertThat(outcome.status()).isEqualTo(Status.ENDED);
-    assertThat(redisServer.server().command("EXISTS", Keys.lock(chatId))).isEqualTo("0");
-    JobRecord record = StoreHarness.record(redisServer.server(), chatId, "job-late");
+    assertThat(store.server().command("EXISTS", Keys.lock(chatId))).isEqualTo("0");
+    JobRecord record = StoreHarness.record(store.server(), chatId, "job-late");
     assertThat(record.status()).isEmpty();
     assertThat(record.ended()).isEqualTo(token);
-    assertThat(StoreHarness.secondsToExpiry(redisServer.server(), chatId, "job-late"))
+    assertThat(StoreHarness.secondsToExpiry(store.server(), chatId, "job-late"))
         .isBetween(1L, JobStore.ENDED_RUN_TTL_SECONDS);
-    assertThat(await(store.jobs.getJob("job-late", deadline()))).isNull();
+    assertThat(await(store.lookup.get("job-late", deadline()))).isNull();
     assertThat(messageCount(chatId)).isZero();
     StartOutcome fresh = await(store.jobs.start(start(chatId, "job-late", token(), "a new run"), deadline()));
     assertThat(fresh.status()).isEqualTo(Status.STARTED);
@@ -213,8 +185,8 @@ class JobStoreStartTest {
     StartOutcome outcome = await(store.jobs.start(start(chatId, "job-b", token(), "second"), deadline()));
     assertThat(outcome.status()).isEqualTo(Status.LOCKED);
     assertThat(messageCount(chatId)).isEqualTo(1L);
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(holder);
-    assertThat(await(store.jobs.getJob("job-b", deadline()))).isNull();
+    assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(holder);
+    assertThat(await(store.lookup.get("job-b", deadline()))).isNull();
   }
 
   /** Verifies that a second start of a job that is running under a live lock answers RUNNING. */
@@ -228,7 +200,7 @@ class JobStoreStartTest {
     StartOutcome outcome = await(store.jobs.start(start(chatId, "job-r", token(), "hi"), deadline()));
     assertThat(outcome.status()).isEqualTo(Status.RUNNING);
     assertThat(messageCount(chatId)).isEqualTo(1L);
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(first);
+    assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(first);
   }
 
   /**
@@ -268,9 +240,9 @@ class JobStoreStartTest {
     assertThat(second.status()).isEqualTo(Status.STARTED);
     assertThat(second.userMessage()).isEqualTo(first.userMessage());
     assertThat(messageCount(chatId)).isEqualTo(1L);
-    assertThat(await(store.jobs.getJob("job-f", deadline()))).isEqualTo(new JsonObject().put("jobId", "job-f")
+    assertThat(await(store.lookup.get("job-f", deadline()))).isEqualTo(new JsonObject().put("jobId", "job-f")
         .put("chatId", chatId).put("status", "running").put("node", "node-b"));
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(secondRun);
+    assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(secondRun);
   }
 
   /** Verifies that a cancelled job may start again too. */
@@ -295,14 +267,14 @@ class JobStoreStartTest {
   void jobOfADeadNodeStartsAgain() {
     String chatId = store.newChat();
     await(store.jobs.start(start(chatId, "job-d", token(), "hi", 50), deadline()));
-    Await.until(() -> await(store.jobs.lockHolder(chatId, deadline())) == null, Duration.ofSeconds(5),
+    Await.until(() -> await(store.lock.holder(chatId, deadline())) == null, Duration.ofSeconds(5),
         "the dead run's lock to expire");
 
     String token = token();
     StartOutcome again = await(store.jobs.start(start(chatId, "job-d", token, "hi"), deadline()));
     assertThat(again.status()).isEqualTo(Status.STARTED);
     assertThat(messageCount(chatId)).isEqualTo(1L);
-    assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(token);
+    assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(token);
   }
 
   /** Verifies that a history limit above 1000 or a lease below 1 ms fails the call without touching Redis. */

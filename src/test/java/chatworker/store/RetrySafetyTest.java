@@ -87,7 +87,7 @@ class RetrySafetyTest {
 
       assertThat(outcome.status()).isEqualTo(CommitOutcome.Status.ALREADY_SUCCEEDED);
       assertThat(outcome.reply())
-          .isEqualTo(await(store.jobs.getJob("job-1", deadline())).getJsonObject("result"));
+          .isEqualTo(await(store.lookup.get("job-1", deadline())).getJsonObject("result"));
       assertThat(await(store.chats.listMessages(chatId, 10, 0, deadline())))
           .extracting(m -> m.getString("role")).containsExactly("user", "assistant");
     }
@@ -117,7 +117,7 @@ class RetrySafetyTest {
       assertThat(outcome.userMessage().getLong("seq")).isEqualTo(1L);
       assertThat(outcome.history()).hasSize(1);
       assertThat(await(store.chats.get(chatId, deadline())).getLong("messageCount")).isEqualTo(1L);
-      assertThat(await(store.jobs.lockHolder(chatId, deadline()))).isEqualTo(token);
+      assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(token);
       assertThat(store.redis.health().reconnects()).isPositive();
     }
   }

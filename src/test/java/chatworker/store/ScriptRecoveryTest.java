@@ -7,7 +7,6 @@ import static chatworker.store.StoreHarness.start;
 import static chatworker.store.StoreHarness.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import chatworker.redis.RedisFailure;
 import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
 import chatworker.testing.RedisServer;
@@ -42,7 +41,7 @@ class ScriptRecoveryTest {
       assertThat(await(store.jobs.start(start(chatId, "job-1", token, "again"), deadline())).status())
           .isEqualTo(StartOutcome.Status.STARTED);
       flush();
-      assertThat(await(store.jobs.renewLock(chatId, token, 30_000, deadline()))).isTrue();
+      assertThat(await(store.lock.renew(chatId, token, 30_000, deadline()))).isTrue();
       flush();
       assertThat(await(store.jobs.commit(commit(chatId, "job-1", token, "ok"), deadline())).status())
           .isEqualTo(CommitOutcome.Status.COMMITTED);
@@ -51,11 +50,11 @@ class ScriptRecoveryTest {
       await(store.jobs.start(start(chatId, "job-2", second, null), deadline()));
       flush();
       await(store.jobs.finish(chatId, "job-2", second, "cancelled", null, deadline()));
-      assertThat(await(store.jobs.getJob("job-2", deadline())).getString("status")).isEqualTo("cancelled");
+      assertThat(await(store.lookup.get("job-2", deadline())).getString("status")).isEqualTo("cancelled");
       String third = token();
       await(store.jobs.start(start(chatId, "job-3", third, null), deadline()));
       flush();
-      assertThat(await(store.jobs.releaseLock(chatId, third, deadline()))).isTrue();
+      assertThat(await(store.lock.release(chatId, third, deadline()))).isTrue();
     }
   }
 
@@ -83,15 +82,15 @@ class ScriptRecoveryTest {
       assertThat(outcome.status()).isEqualTo(CommitOutcome.Status.COMMITTED);
       assertThat(await(store.chats.listMessages(chatId, 10, 0, deadline())))
           .extracting(m -> m.getString("text")).containsExactly("hi", "after restart");
-      JsonObject job = await(store.jobs.getJob("job-r", deadline()));
+      JsonObject job = await(store.lookup.get("job-r", deadline()));
       assertThat(job.getString("status")).isEqualTo("succeeded");
     }
   }
 
   private static String lockHolderOrNull(StoreHarness store, String chatId) {
     try {
-      return await(store.jobs.lockHolder(chatId, deadline()));
-    } catch (RedisFailure notYet) {
+      return await(store.lock.holder(chatId, deadline()));
+    } catch (StoreFailure notYet) {
       return null;
     }
   }
