@@ -27,6 +27,11 @@ public final class ApiException extends RuntimeException {
     return new ApiException(ErrorCode.NOT_FOUND, what + " '" + id + "' does not exist");
   }
 
+  /** A generate whose {@code jobId} runs already (here or on another node). */
+  public static ApiException jobInProgress(String jobId) {
+    return new ApiException(ErrorCode.JOB_IN_PROGRESS, "job '" + jobId + "' is running; ask chat.jobs.get or retry later");
+  }
+
   /**
    * The store could not serve a call: TIMEOUT when it did not answer in time, else STORE_UNAVAILABLE
    * (unreachable, breaker open, or Redis refused the command). {@code message} says which.

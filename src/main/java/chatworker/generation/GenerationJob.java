@@ -143,8 +143,7 @@ final class GenerationJob {
       case ENDED -> end(new ApiException(ErrorCode.INTERNAL, "job '" + request.jobId() + "' ended before it started"));
       case NOT_FOUND -> end(ApiException.notFound("chat", request.chatId()));
       case ALREADY_SUCCEEDED -> outcome.tryComplete(started.storedResult());
-      case RUNNING -> end(new ApiException(ErrorCode.JOB_IN_PROGRESS,
-          "job '" + request.jobId() + "' is running; ask chat.jobs.get or retry later"));
+      case RUNNING -> end(ApiException.jobInProgress(request.jobId()));
       case LOCKED -> end(new ApiException(ErrorCode.CHAT_LOCKED,
           "another generation holds chat '" + request.chatId() + "'"));
       case STARTED -> generate(started);

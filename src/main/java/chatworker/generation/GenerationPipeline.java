@@ -75,8 +75,7 @@ public final class GenerationPipeline {
    */
   private Future<JsonObject> inProgressHere(String jobId, long started) {
     counters.failed(ErrorCode.JOB_IN_PROGRESS, System.nanoTime() - started);
-    return Future.failedFuture(new ApiException(ErrorCode.JOB_IN_PROGRESS,
-        "job '" + jobId + "' is running; ask chat.jobs.get or retry later"));
+    return Future.failedFuture(ApiException.jobInProgress(jobId));
   }
 
   /** Cancels the job if it runs here; true when it did. */
