@@ -59,7 +59,7 @@ class ResendWhileRunningTest {
     NodeProcess node = startNode(10_000);
     String chatId = chat();
     Future<JsonObject> first = generate(chatId, "resent-then-cancelled");
-    Await.until(() -> node.jobs().getInteger("inFlight") == 1, Duration.ofSeconds(30), "the job running");
+    awaitRunning(node, chatId);
 
     long scriptsBefore = scriptCalls();
     ApiException resend = Await.failure(generate(chatId, "resent-then-cancelled"), ApiException.class);
@@ -91,7 +91,7 @@ class ResendWhileRunningTest {
     NodeProcess node = startNode(1_000);
     String chatId = chat();
     Future<JsonObject> first = generate(chatId, "resent-then-drained");
-    Await.until(() -> node.jobs().getInteger("inFlight") == 1, Duration.ofSeconds(30), "the job running");
+    awaitRunning(node, chatId);
     ApiException resend = Await.failure(generate(chatId, "resent-then-drained"), ApiException.class);
     assertThat(resend.code()).isEqualTo(ErrorCode.JOB_IN_PROGRESS);
 
@@ -115,6 +115,13 @@ class ResendWhileRunningTest {
     client = Await.await(ClusterMember.start(ClusterMember.settings(cluster.clusterName(),
         FreePorts.loopback(1).get(0), List.of(node.clusterPort())), false), ProcessCluster.START_TIMEOUT);
     return node;
+  }
+
+  /** Until the job runs on the node and its start script has taken the chat's lock in Redis. */
+  private static void awaitRunning(NodeProcess node, String chatId) {
+    RedisChats chats = new RedisChats(redis.server());
+    Await.until(() -> node.jobs().getInteger("inFlight") == 1 && chats.locked(chatId), Duration.ofSeconds(30),
+        "the job running and holding its chat");
   }
 
   /** A chat of a slow builtin assistant. */
