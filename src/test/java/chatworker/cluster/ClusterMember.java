@@ -41,6 +41,16 @@ final class ClusterMember implements AutoCloseable {
   }
 
   /** Member settings on loopback: a 1 s heartbeat, dead after 5 s of silence, as conf/ ships. */
+  /**
+   * A data member (not a lite one) in this JVM that joins {@code cluster}'s nodes as a client: once the
+   * nodes have left it can still close, since a cluster of lite members alone holds no partitions.
+   */
+  static ClusterMember joinAsClient(ProcessCluster cluster) {
+    List<Integer> nodePorts = cluster.nodes().stream().map(NodeProcess::clusterPort).toList();
+    return await(start(settings(cluster.clusterName(), FreePorts.loopback(1).get(0), nodePorts), false),
+        ProcessCluster.START_TIMEOUT);
+  }
+
   static ClusterSettings settings(String clusterName, int port, List<Integer> memberPorts) {
     return new ClusterSettings(clusterName, "127.0.0.1", port,
         memberPorts.stream().map(p -> "127.0.0.1:" + p).toList(), 1, 5);

@@ -10,7 +10,6 @@ import chatworker.testing.RedisExtension;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -49,7 +48,7 @@ class ResendWhileRunningTest {
   }
 
   /**
-   * Verifies that a resend of a running job is answered 409 by the node without a Redis script, that a
+   * Verifies that a resend of a running job is answered 409 by the node without a Lua script, that a
    * cancel after it still reaches the running job (the first request ends CANCELLED long before the
    * model would have finished), and that the chat takes a new generation at once.
    */
@@ -58,13 +57,7 @@ class ResendWhileRunningTest {
   void resendThenCancel() {
     NodeProcess node = startNode(10_000);
     String chatId = chat();
-    Future<JsonObject> first = generate(chatId, "resent-then-cancelled");
-    awaitRunning(node, chatId);
-
-    long scriptsBefore = scriptCalls();
-    ApiException resend = Await.failure(generate(chatId, "resent-then-cancelled"), ApiException.class);
-    assertThat(resend.code()).isEqualTo(ErrorCode.JOB_IN_PROGRESS);
-    assertThat(scriptCalls()).as("Lua scripts run for the resend").isEqualTo(scriptsBefore);
+    Future<JsonObject> first = runThenResend(node, chatId, "resent-then-cancelled");
     assertThat(first.isComplete()).as("the first request still runs").isFalse();
 
     client.vertx().eventBus().publish(Addresses.GENERATE_CANCEL, new JsonObject().put("jobId", "resent-then-cancelled"));
@@ -90,10 +83,7 @@ class ResendWhileRunningTest {
   void resendThenSigterm() {
     NodeProcess node = startNode(1_000);
     String chatId = chat();
-    Future<JsonObject> first = generate(chatId, "resent-then-drained");
-    awaitRunning(node, chatId);
-    ApiException resend = Await.failure(generate(chatId, "resent-then-drained"), ApiException.class);
-    assertThat(resend.code()).isEqualTo(ErrorCode.JOB_IN_PROGRESS);
+    Future<JsonObject> first = runThenResend(node, chatId, "resent-then-drained");
 
     node.process().terminate();
     ApiException drained = Await.failure(first, ApiException.class);
@@ -112,16 +102,24 @@ class ResendWhileRunningTest {
         .put("generation", new JsonObject().put("lockLeaseMs", LEASE_MS))
         .put("shutdown", new JsonObject().put("drainTimeoutMs", drainTimeoutMs)));
     NodeProcess node = cluster.node(0);
-    client = Await.await(ClusterMember.start(ClusterMember.settings(cluster.clusterName(),
-        FreePorts.loopback(1).get(0), List.of(node.clusterPort())), false), ProcessCluster.START_TIMEOUT);
+    client = ClusterMember.joinAsClient(cluster);
     return node;
   }
 
-  /** Until the job runs on the node and its start script has taken the chat's lock in Redis. */
-  private static void awaitRunning(NodeProcess node, String chatId) {
+  /**
+   * Sends a generate and, once it runs and its start script holds the chat, the same jobId again:
+   * asserts that the resend is answered 409 without a Lua script in Redis. Returns the first request.
+   */
+  private Future<JsonObject> runThenResend(NodeProcess node, String chatId, String jobId) {
+    Future<JsonObject> first = generate(chatId, jobId);
     RedisChats chats = new RedisChats(redis.server());
     Await.until(() -> node.jobs().getInteger("inFlight") == 1 && chats.locked(chatId), Duration.ofSeconds(30),
         "the job running and holding its chat");
+    long scriptsBefore = scriptCalls();
+    ApiException resend = Await.failure(generate(chatId, jobId), ApiException.class);
+    assertThat(resend.code()).isEqualTo(ErrorCode.JOB_IN_PROGRESS);
+    assertThat(scriptCalls()).as("Lua scripts run for the resend").isEqualTo(scriptsBefore);
+    return first;
   }
 
   /** A chat of a slow builtin assistant. */

@@ -71,8 +71,7 @@ class SigtermDrainTest {
         .put("generation", new JsonObject().put("lockLeaseMs", LEASE_MS))
         .put("shutdown", new JsonObject().put("drainTimeoutMs", DRAIN_MS)));
     NodeProcess node = cluster.node(0);
-    client = Await.await(ClusterMember.start(ClusterMember.settings(cluster.clusterName(),
-        FreePorts.loopback(1).get(0), List.of(node.clusterPort())), false), ProcessCluster.START_TIMEOUT);
+    client = ClusterMember.joinAsClient(cluster);
 
     String fast = assistant(FAST_TOKEN_DELAY_MS);
     String slow = assistant(SLOW_TOKEN_DELAY_MS);

@@ -41,10 +41,7 @@ class CloseTest {
     redisServer.server().command("DEL", "closing");
     Vertx vertx = Vertx.vertx();
     try {
-      ResilientRedis redis = ResilientRedis.create(vertx, settings);
-      Await.await(redis.start());
-      Await.until(() -> redis.health().connectionsUp() == settings.connections(), Duration.ofSeconds(5),
-          "every connection up");
+      ResilientRedis redis = startedLayer(vertx, settings);
       proxy.latency(Duration.ofMillis(200));
       List<Future<Response>> calls = sendOnContext(vertx, 64,
           i -> redis.send(Request.cmd(Command.INCR).arg("closing"), false, Deadline.inMillis(30_000)));
@@ -74,10 +71,7 @@ class CloseTest {
     Duration pause = Duration.ofSeconds(8);
     Vertx vertx = Vertx.vertx();
     try {
-      ResilientRedis redis = ResilientRedis.create(vertx, settings);
-      Await.await(redis.start());
-      Await.until(() -> redis.health().connectionsUp() == settings.connections(), Duration.ofSeconds(5),
-          "every connection up");
+      ResilientRedis redis = startedLayer(vertx, settings);
       server.clientPause(pause.toMillis()); // from its return on, Redis answers no one until the pause ends
       long pausedAt = System.nanoTime();
       List<Future<Response>> calls = sendOnContext(vertx, 64, i -> i % 2 == 0
@@ -116,5 +110,14 @@ class CloseTest {
     });
     Await.await(sent.future());
     return calls;
+  }
+
+  /** A started layer with every connection up. */
+  private static ResilientRedis startedLayer(Vertx vertx, RedisSettings settings) {
+    ResilientRedis redis = ResilientRedis.create(vertx, settings);
+    Await.await(redis.start());
+    Await.until(() -> redis.health().connectionsUp() == settings.connections(), Duration.ofSeconds(5),
+        "every connection up");
+    return redis;
   }
 }
