@@ -17,14 +17,20 @@ import java.util.List;
 public record ClusterSettings(String name, String host, int port, List<String> members,
     int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds) {
 
+  public static final String DEFAULT_NAME = "chat-worker";
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 5701;
+  public static final int DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 1;
+  public static final int DEFAULT_MAX_NO_HEARTBEAT_SECONDS = 5;
+
   public static ClusterSettings fromJson(JsonObject json) {
     String members = json.getString("members", "");
     return new ClusterSettings(
-        json.getString("name", "chat-worker"),
-        json.getString("host", "127.0.0.1"),
-        json.getInteger("port", 5701),
+        json.getString("name", DEFAULT_NAME),
+        json.getString("host", DEFAULT_HOST),
+        json.getInteger("port", DEFAULT_PORT),
         Arrays.stream(members.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
-        json.getInteger("heartbeatIntervalSeconds", 1),
-        json.getInteger("maxNoHeartbeatSeconds", 5));
+        json.getInteger("heartbeatIntervalSeconds", DEFAULT_HEARTBEAT_INTERVAL_SECONDS),
+        json.getInteger("maxNoHeartbeatSeconds", DEFAULT_MAX_NO_HEARTBEAT_SECONDS));
   }
 }
