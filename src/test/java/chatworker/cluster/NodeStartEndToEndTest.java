@@ -3,6 +3,7 @@ package chatworker.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.testing.RedisExtension;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -22,6 +23,27 @@ class NodeStartEndToEndTest {
 
   @RegisterExtension
   static RedisExtension redis = new RedisExtension();
+
+  /**
+   * Verifies that a node that starts cleanly logs no warning about Micrometer gauges registered twice,
+   * and that {@code submit} prints only its own output: the reply's JSON on stdout and nothing on
+   * stderr, not the cluster membership lines it used to print around its answer.
+   */
+  @Test
+  @DisplayName("a clean start logs no gauge warning; submit prints only its answer")
+  void cleanStartAndQuietSubmit() {
+    try (ProcessCluster cluster = ProcessCluster.start("clean-start", redis.server().url(), 1, new JsonObject())) {
+      JavaProcess submit = cluster.submit("submit", List.of("--text", "hello there", "--job-id", "quiet-1"));
+      int exit = submit.awaitExit(Duration.ofSeconds(90));
+
+      assertThat(exit).as("submit's exit code\n%s", cluster.logTails(20)).isZero();
+      assertThat(submit.stdout().strip().split("\n")).as("submit's stdout").singleElement()
+          .satisfies(line -> assertThat(new JsonObject(line).getString("jobId")).isEqualTo("quiet-1"));
+      assertThat(submit.log()).as("submit's stderr").isEmpty();
+      assertThat(cluster.node(0).process().log()).as("the node's log")
+          .contains(" ready http=").doesNotContain("has been already registered");
+    }
+  }
 
   /**
    * Verifies that a node whose HTTP port is taken exits non-zero within a bounded time, having said
