@@ -1,16 +1,20 @@
 package chatworker.cli;
 
+import chatworker.api.Addresses;
 import chatworker.cluster.ClusterSettings;
 import chatworker.cluster.HazelcastSetup;
+import chatworker.cluster.RouteWithdrawal;
 import chatworker.status.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -65,7 +69,7 @@ final class NodeLauncher {
     } catch (Exception e) {
       return cannotStart(clusterFailure(cluster, e));
     }
-    ShutdownOnSigterm shutdown = new ShutdownOnSigterm(vertx);
+    ShutdownOnSigterm shutdown = new ShutdownOnSigterm(vertx, clusterManager, cluster.withdrawGraceMs());
     Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "chat-worker-shutdown"));
     try {
       vertx.deployVerticle(new NodeVerticle(config, clusterManager.getNodeId(), clusterManager::getNodes))
@@ -132,18 +136,45 @@ final class NodeLauncher {
   }
 
   /**
-   * SIGTERM: closes Vert.x gracefully (the node drains its jobs, closes Redis, leaves the cluster),
-   * then halts with 0, since a graceful stop is a success (the JVM would otherwise exit 143).
+   * SIGTERM: first takes the node out of the event bus's routing while it still serves
+   * ({@link RouteWithdrawal}) and waits {@code cluster.withdrawGraceMs} for every member to hear of
+   * it; then closes Vert.x gracefully (the node drains its jobs, closes Redis, leaves the cluster)
+   * and halts with 0, since a graceful stop is a success (the JVM would otherwise exit 143).
    */
   private static final class ShutdownOnSigterm implements Runnable {
     /** Longest a graceful stop may take; the drain itself is bounded by shutdown.drainTimeoutMs. */
     private static final long STOP_TIMEOUT_MS = 120_000;
+    /**
+     * The request–reply addresses. Not {@code chat.generate.cancel}: it is published, and a job that
+     * runs here until the drain ends must still hear its cancel.
+     */
+    private static final List<String> ROUTED = List.of(Addresses.ASSISTANTS_CREATE, Addresses.ASSISTANTS_GET,
+        Addresses.ASSISTANTS_DELETE, Addresses.CHATS_CREATE, Addresses.CHATS_GET, Addresses.MESSAGES_CREATE,
+        Addresses.MESSAGES_LIST, Addresses.GENERATE, Addresses.JOBS_GET);
 
     private final Vertx vertx;
+    private final ClusterManager clusterManager;
+    private final long withdrawGraceMs;
     private volatile boolean armed = true;
 
-    ShutdownOnSigterm(Vertx vertx) {
+    ShutdownOnSigterm(Vertx vertx, ClusterManager clusterManager, long withdrawGraceMs) {
       this.vertx = vertx;
+      this.clusterManager = clusterManager;
+      this.withdrawGraceMs = withdrawGraceMs;
+    }
+
+    /** Best effort: a node that cannot withdraw still stops, as it did before there was a withdrawal. */
+    private void withdraw() {
+      try {
+        int withdrawn = RouteWithdrawal.withdraw(clusterManager, ROUTED).await(10, TimeUnit.SECONDS);
+        log.info("stopping: {} consumers out of the cluster's routing, serving {} ms more before draining",
+            withdrawn, withdrawGraceMs);
+        Thread.sleep(withdrawGraceMs); // the shutdown hook's own thread: nothing else waits on it
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        log.warn("stopping: could not withdraw from the cluster's routing first: {}", e.toString());
+      }
     }
 
     /** After a failed start the process exits with its own code: nothing left to stop here. */
@@ -156,6 +187,7 @@ final class NodeLauncher {
       if (!armed) {
         return;
       }
+      withdraw();
       int exit = 0;
       try {
         vertx.close().await(STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
