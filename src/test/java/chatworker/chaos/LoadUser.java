@@ -134,7 +134,8 @@ final class LoadUser {
       if (outcome.failure() != null) {
         ledger.record(start, "generate", outcome.failure().code().name());
         ErrorCode code = outcome.failure().code();
-        boolean asked = code == ErrorCode.CANCELLED && cancel || code == ErrorCode.TIMEOUT && body.containsKey("timeoutMs");
+        boolean asked = code == ErrorCode.CANCELLED && cancel
+            || code == ErrorCode.TIMEOUT && body.containsKey("timeoutMs");
         if (!asked) {
           ledger.unexpectedFailure(code.name(), "generate " + jobId + ": " + outcome.failure().getMessage());
         }

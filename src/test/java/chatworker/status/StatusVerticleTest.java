@@ -44,7 +44,8 @@ class StatusVerticleTest {
         .put("breaker", new JsonObject().put("resetTimeoutMs", 200))
         .put("reconnect", new JsonObject().put("maxDelayMs", 200))));
     Metrics metrics = Metrics.forVertx(vertx).bindRedis(redis);
-    StatusVerticle status = new StatusVerticle(new HttpSettings("127.0.0.1", 0), "node-1", redis, () -> List.of("node-1"),
+    StatusVerticle status = new StatusVerticle(new HttpSettings("127.0.0.1", 0), "node-1", redis,
+        () -> List.of("node-1"),
         () -> new JsonObject().put("inFlight", 0), metrics.registry());
     await(redis.start().compose(v -> vertx.deployVerticle(status)));
     port = status.actualPort();
