@@ -69,11 +69,12 @@ final class NodeLauncher {
     } catch (Exception e) {
       return cannotStart(clusterFailure(cluster, e));
     }
-    ShutdownOnSigterm shutdown = new ShutdownOnSigterm(vertx, clusterManager, cluster.withdrawGraceMs());
+    NodeVerticle nodeVerticle = new NodeVerticle(config, clusterManager.getNodeId(), clusterManager::getNodes);
+    ShutdownOnSigterm shutdown = new ShutdownOnSigterm(vertx, nodeVerticle, clusterManager,
+        cluster.withdrawGraceMs());
     Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "chat-worker-shutdown"));
     try {
-      vertx.deployVerticle(new NodeVerticle(config, clusterManager.getNodeId(), clusterManager::getNodes))
-          .await(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      vertx.deployVerticle(nodeVerticle).await(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       return 0;
     } catch (Exception e) {
       shutdown.disarm();
@@ -136,7 +137,7 @@ final class NodeLauncher {
   }
 
   /**
-   * SIGTERM: first takes the node out of the event bus's routing while it still serves
+   * SIGTERM: first reports not ready and takes the node out of the event bus's routing while it still serves
    * ({@link RouteWithdrawal}) and waits {@code cluster.withdrawGraceMs} for every member to hear of
    * it; then closes Vert.x gracefully (the node drains its jobs, closes Redis, leaves the cluster)
    * and halts with 0, since a graceful stop is a success (the JVM would otherwise exit 143).
@@ -153,18 +154,21 @@ final class NodeLauncher {
         Addresses.MESSAGES_LIST, Addresses.GENERATE, Addresses.JOBS_GET);
 
     private final Vertx vertx;
+    private final NodeVerticle node;
     private final ClusterManager clusterManager;
     private final long withdrawGraceMs;
     private volatile boolean armed = true;
 
-    ShutdownOnSigterm(Vertx vertx, ClusterManager clusterManager, long withdrawGraceMs) {
+    ShutdownOnSigterm(Vertx vertx, NodeVerticle node, ClusterManager clusterManager, long withdrawGraceMs) {
       this.vertx = vertx;
+      this.node = node;
       this.clusterManager = clusterManager;
       this.withdrawGraceMs = withdrawGraceMs;
     }
 
     /** Best effort: a node that cannot withdraw still stops, as it did before there was a withdrawal. */
     private void withdraw() {
+      node.stopping(); // /health/ready: 503 from here on
       try {
         int withdrawn = RouteWithdrawal.withdraw(clusterManager, ROUTED).await(10, TimeUnit.SECONDS);
         log.info("stopping: {} consumers out of the cluster's routing, serving {} ms more before draining",

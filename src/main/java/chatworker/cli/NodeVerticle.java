@@ -48,6 +48,7 @@ public final class NodeVerticle extends VerticleBase {
   private OpenAiModel openAi;
   private Metrics metrics;
   private final List<String> children = new ArrayList<>();
+  private StatusVerticle status;
   private int httpPort = -1;
 
   public NodeVerticle(JsonObject config, String nodeId, Supplier<List<String>> clusterMembers) {
@@ -62,7 +63,6 @@ public final class NodeVerticle extends VerticleBase {
     GenerationSettings generation;
     GenerationPipeline pipeline;
     ChatApi api;
-    StatusVerticle status;
     try {
       redisSettings = RedisSettings.fromJson(section("redis"));
       generation = GenerationSettings.fromJson(section("generation"), section("shutdown"));
@@ -129,6 +129,13 @@ public final class NodeVerticle extends VerticleBase {
     }
     children.clear();
     return undone.compose(v -> closeResources()).transform(closed -> Future.failedFuture(failure));
+  }
+
+  /** The node is about to stop: readiness goes DOWN now, before anything else changes. */
+  public void stopping() {
+    if (status != null) {
+      status.stopping();
+    }
   }
 
   /** The status endpoint's port, once started. */

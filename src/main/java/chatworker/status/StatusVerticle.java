@@ -30,6 +30,7 @@ public final class StatusVerticle extends VerticleBase {
   private final Supplier<JsonObject> jobs;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private volatile boolean stopping;
 
   /**
    * @param http     where to listen
@@ -79,13 +80,24 @@ public final class StatusVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /**
+   * The node is stopping: {@code /health/ready} answers 503 from now on, so that a load balancer
+   * stops sending before the node stops serving (liveness stays UP until the process ends).
+   */
+  public void stopping() {
+    stopping = true;
+  }
+
   private void ready(RoutingContext ctx) {
     RedisHealth health = redis.health();
-    if (health.ready()) {
+    if (health.ready() && !stopping) {
       json(ctx, 200, new JsonObject().put("status", "UP"));
       return;
     }
     JsonArray reasons = new JsonArray();
+    if (stopping) {
+      reasons.add("the node is stopping");
+    }
     if (health.connectionsUp() == 0) {
       reasons.add(health.authRejected() ? "Redis refused the configured credentials" : "no connection to Redis");
     }
