@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The chaos run: the seed scenario at scale under a schedule of faults (docs/RELIABILITY.md).
 #   scripts/chaos.sh [--nodes 3] [--users 200] [--duration 120]
-#                    [--faults all|restart,kill-clients,blackhole,slow,node-kill,oom] [--short]
+#                    [--faults all|none|restart,kill-clients,blackhole,slow,node-kill,oom,rolling-restart] [--short]
 # --short is the CI profile: about a minute, 30 users, each fault once, shorter fault windows.
 # Builds the test classes when stale, runs chatworker.chaos.ChaosRun (which starts redis-server with
 # AOF fsync always behind a fault proxy, the nodes as processes, and the load client), prints one JSON

@@ -13,15 +13,18 @@ import chatworker.model.Tokenizer;
 import chatworker.redis.RedisSettings;
 import chatworker.redis.ResilientRedis;
 import chatworker.status.Metrics;
+import chatworker.status.HttpSettings;
 import chatworker.status.StatusVerticle;
 import chatworker.store.AssistantStore;
 import chatworker.store.ChatStore;
 import chatworker.store.JobLookup;
 import chatworker.store.JobStore;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -31,7 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One node: opens the Redis layer, deploys the API and generation verticles and the status endpoint,
  * and logs the ready line once it takes jobs. Undeploying it (SIGTERM closes Vert.x) first undeploys
- * the children — generation stops taking jobs and drains — then closes Redis.
+ * the children — generation stops taking jobs and drains — then closes Redis. A start that fails at
+ * any step undoes the steps before it and fails with a {@link NodeStartException} naming what failed:
+ * a node starts whole or leaves nothing running.
  */
 public final class NodeVerticle extends VerticleBase {
 
@@ -43,6 +48,8 @@ public final class NodeVerticle extends VerticleBase {
   private ResilientRedis redis;
   private OpenAiModel openAi;
   private Metrics metrics;
+  private final List<String> children = new ArrayList<>();
+  private StatusVerticle status;
   private int httpPort = -1;
 
   public NodeVerticle(JsonObject config, String nodeId, Supplier<List<String>> clusterMembers) {
@@ -53,34 +60,83 @@ public final class NodeVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    RedisSettings redisSettings = RedisSettings.fromJson(section("redis"));
-    GenerationSettings generation = GenerationSettings.fromJson(section("generation"), section("shutdown"));
-    redis = ResilientRedis.create(vertx, redisSettings);
-    JobStore jobs = new JobStore(redis, generation.jobTtlSeconds(), Tokenizer::count);
-    ChatApi api = new ChatApi(new AssistantStore(redis), new ChatStore(redis, Tokenizer::count),
-        new JobLookup(redis, generation.jobTtlSeconds()), redisSettings.defaultDeadlineMs());
-    openAi = new OpenAiModel(vertx, OpenAiSettings.fromJson(section("models").getJsonObject("openai", new JsonObject())));
-    Map<String, ModelProvider> providers = Map.of(BuiltinModel.NAME, new BuiltinModel(vertx), openAi.name(), openAi);
-    GenerationPipeline pipeline = new GenerationPipeline(vertx, jobs, providers, generation, nodeId);
-    metrics = Metrics.forVertx(vertx).bindRedis(redis).bindJobs(pipeline.counters())
-        .bindCluster(clusterMembers);
-    JsonObject http = section("http");
-    StatusVerticle status = new StatusVerticle(http.getString("host", "127.0.0.1"), http.getInteger("port", 8080),
-        nodeId, redis, clusterMembers, () -> pipeline.counters().toJson(), metrics.registry());
+    RedisSettings redisSettings;
+    GenerationSettings generation;
+    GenerationPipeline pipeline;
+    ChatApi api;
+    try {
+      redisSettings = RedisSettings.fromJson(section("redis"));
+      generation = GenerationSettings.fromJson(section("generation"), section("shutdown"));
+      HttpSettings http = HttpSettings.fromJson(section("http"));
+      redis = ResilientRedis.create(vertx, redisSettings);
+      JobStore jobs = new JobStore(redis, generation.jobTtlSeconds(), Tokenizer::count);
+      api = new ChatApi(new AssistantStore(redis), new ChatStore(redis, Tokenizer::count),
+          new JobLookup(redis, generation.jobTtlSeconds()), redisSettings.defaultDeadlineMs());
+      openAi = new OpenAiModel(vertx, OpenAiSettings.fromJson(section("models").getJsonObject("openai", new JsonObject())));
+      Map<String, ModelProvider> providers = Map.of(BuiltinModel.NAME, new BuiltinModel(vertx), openAi.name(), openAi);
+      pipeline = new GenerationPipeline(vertx, jobs, providers, generation, nodeId);
+      metrics = Metrics.forVertx(vertx).bindRedis(redis).bindJobs(pipeline.counters())
+          .bindCluster(clusterMembers);
+      status = new StatusVerticle(http, nodeId, redis, clusterMembers, () -> pipeline.counters().toJson(),
+          metrics.registry());
+    } catch (RuntimeException invalid) {
+      return failStart(new NodeStartException("invalid configuration: " + invalid.getMessage(), invalid));
+    }
     DeploymentOptions instances = new DeploymentOptions().setInstances(generation.instances());
     log.info("Redis at {} ({} connections)", redisSettings.redactedUrl(), redisSettings.connections());
-    return vertx.executeBlocking(() -> {
+    // Each step runs only when the one before it succeeded; a failed step undoes them all (failStart).
+    return step("the Redis layer", vertx.executeBlocking(() -> {
       Tokenizer.warmUp(); // loads the encoding once, off the event loop
       return null;
-    })
-        .compose(v -> redis.start())
-        .compose(v -> vertx.deployVerticle(() -> new ChatApiVerticle(api), instances))
-        .compose(v -> vertx.deployVerticle(() -> new GenerationVerticle(pipeline), instances))
-        .compose(v -> vertx.deployVerticle(status))
-        .onSuccess(id -> {
+    }).compose(v -> redis.start()))
+        .compose(v -> step("the API verticles", deployChild(() -> new ChatApiVerticle(api), instances)))
+        .compose(v -> step("the generation verticles",
+            deployChild(() -> new GenerationVerticle(pipeline), instances)))
+        // Its own message says which port on which address: an operator acts on that alone.
+        .compose(v -> deployChild(status).recover(failure ->
+            Future.failedFuture(new NodeStartException(failure.getMessage(), failure))))
+        .onSuccess(v -> {
           httpPort = status.actualPort();
           log.info("chat-worker node {} ready http={}", nodeId, httpPort);
-        });
+        })
+        .recover(this::failStart);
+  }
+
+  /** {@code work}, its failure named after {@code what}. */
+  private static Future<Void> step(String what, Future<?> work) {
+    return work.<Void>mapEmpty().recover(failure -> Future.failedFuture(
+        new NodeStartException(what + " failed: " + failure.getMessage(), failure)));
+  }
+
+  private Future<Void> deployChild(Supplier<? extends Deployable> verticles, DeploymentOptions options) {
+    return vertx.deployVerticle(verticles, options).onSuccess(children::add).mapEmpty();
+  }
+
+  private Future<Void> deployChild(Deployable verticle) {
+    return vertx.deployVerticle(verticle).onSuccess(children::add).mapEmpty();
+  }
+
+  /**
+   * Undoes a start that failed part way: Vert.x would undeploy the children, but it never calls
+   * {@link #stop()} of a verticle whose start failed, so the Redis layer (its connections, health
+   * checks and reconnect loops on contexts of their own), the model's HTTP client and our meters
+   * would outlive the failed deployment. Children go first, newest first, as at a normal stop.
+   */
+  private Future<Void> failStart(Throwable failure) {
+    Future<Void> undone = Future.succeededFuture();
+    for (int i = children.size() - 1; i >= 0; i--) {
+      String id = children.get(i);
+      undone = undone.compose(v -> vertx.undeploy(id)).recover(ignored -> Future.succeededFuture());
+    }
+    children.clear();
+    return undone.compose(v -> closeResources()).transform(closed -> Future.failedFuture(failure));
+  }
+
+  /** The node is about to stop: readiness goes DOWN now, before anything else changes. */
+  public void stopping() {
+    if (status != null) {
+      status.stopping();
+    }
   }
 
   /** The status endpoint's port, once started. */
@@ -95,8 +151,13 @@ public final class NodeVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     // The children are undeployed before this runs: no job is running any more.
+    return closeResources();
+  }
+
+  /** Closes what {@link #start()} opened itself (not the children), whichever of it exists. */
+  private Future<Void> closeResources() {
     Future<Void> model = openAi == null ? Future.succeededFuture() : openAi.close();
-    return model.compose(v -> redis == null ? Future.succeededFuture() : redis.close())
+    return model.transform(v -> redis == null ? Future.<Void>succeededFuture() : redis.close())
         .andThen(done -> {
           if (metrics != null) {
             metrics.close();

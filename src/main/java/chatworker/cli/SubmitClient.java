@@ -33,11 +33,36 @@ public final class SubmitClient {
     this.maxResends = maxResends;
   }
 
-  /** One request; fails with the ApiException answered, or with the bus failure (no answer). */
+  /**
+   * One request; fails with the ApiException answered, or with the bus failure (no answer). Sent again
+   * (up to the resends allowed, with backoff) only on {@code NO_HANDLERS}: no node took it, so it ran
+   * nowhere and sending it again is safe for any request; a timeout may have run it and is returned.
+   */
   public Future<JsonObject> request(String address, JsonObject body) {
+    return request(address, body, 0);
+  }
+
+  private Future<JsonObject> request(String address, JsonObject body, int resends) {
+    return send(address, body).recover(err -> {
+      if (isNoHandlers(err) && resends < maxResends) {
+        Promise<JsonObject> again = Promise.promise();
+        vertx.setTimer(Math.max(1, backoff.delay(err, resends + 1)),
+            t -> request(address, body, resends + 1).onComplete(again));
+        return again.future();
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  /** Sent once: the reply's body, the ApiException answered, or the bus failure (no answer). */
+  private Future<JsonObject> send(String address, JsonObject body) {
     return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(requestTimeoutMs))
         .map(reply -> reply.body())
         .recover(err -> Future.failedFuture(isNoAnswer(err) ? err : ApiException.fromReply(err)));
+  }
+
+  private static boolean isNoHandlers(Throwable err) {
+    return err instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS;
   }
 
   /** What a generate ended with, and how many times it was resent. */
@@ -75,7 +100,7 @@ public final class SubmitClient {
   }
 
   private void attempt(JsonObject body, int resends, long giveUpAtNanos, Promise<Outcome> outcome) {
-    request(Addresses.GENERATE, body).onComplete(ar -> {
+    send(Addresses.GENERATE, body).onComplete(ar -> {
       if (ar.succeeded()) {
         outcome.complete(new Outcome(ar.result(), null, false, resends));
       } else if (!isNoAnswer(ar.cause())) {

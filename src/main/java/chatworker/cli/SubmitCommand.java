@@ -1,5 +1,7 @@
 package chatworker.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import chatworker.api.ErrorCode;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -71,11 +74,16 @@ public final class SubmitCommand implements Callable<Integer> {
   int resends;
   @Option(names = "--give-up-after-ms", defaultValue = "180000", description = "batch: stop resending after this")
   long giveUpAfterMs;
+  @Option(names = "--verbose", description = "also print the log (cluster membership, Hazelcast, Vert.x) on stderr")
+  boolean verbose;
 
   private final PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
 
   @Override
   public Integer call() {
+    if (!verbose) {
+      quietLogs();
+    }
     Vertx vertx;
     try {
       JsonObject config = loadConfig();
@@ -94,6 +102,19 @@ public final class SubmitCommand implements Callable<Integer> {
       return count > 1 ? batch(vertx, client) : single(client);
     } finally {
       vertx.close().await();
+    }
+  }
+
+  /**
+   * Only errors reach the log: the lines a node logs for its operator (members joining and leaving,
+   * Hazelcast's and Vert.x's notices) are not this command's output, which is its own lines alone.
+   */
+  private static void quietLogs() {
+    if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof Logger root) {
+      root.setLevel(Level.ERROR);
+      for (String chatty : List.of("com.hazelcast", "io.netty")) {
+        ((Logger) LoggerFactory.getLogger(chatty)).setLevel(null); // WARN in logback.xml: follow the root
+      }
     }
   }
 

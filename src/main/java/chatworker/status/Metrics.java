@@ -51,6 +51,7 @@ public final class Metrics implements AutoCloseable {
    * Prometheus registry, found again by {@link #forVertx}. Replaces the options' metrics options.
    */
   public static VertxBuilder vertxBuilder(VertxOptions options) {
+    LibraryGaugeWarningFilter.install(); // vertx-micrometer's own noise, see there
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
         .setRegistryName(REGISTRY_NAME));

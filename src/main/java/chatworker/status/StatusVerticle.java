@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.net.BindException;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -22,23 +23,23 @@ import java.util.function.Supplier;
  */
 public final class StatusVerticle extends VerticleBase {
 
-  private final String host;
-  private final int port;
+  private final HttpSettings http;
   private final String nodeId;
   private final ResilientRedis redis;
   private final Supplier<List<String>> clusterMembers;
   private final Supplier<JsonObject> jobs;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private volatile boolean stopping;
 
   /**
+   * @param http     where to listen
    * @param jobs     the node's job counters as {@code {inFlight, succeeded, failed, cancelled, …}}
    * @param registry what {@code /metrics} serves ({@link Metrics#registry()})
    */
-  public StatusVerticle(String host, int port, String nodeId, ResilientRedis redis,
+  public StatusVerticle(HttpSettings http, String nodeId, ResilientRedis redis,
       Supplier<List<String>> clusterMembers, Supplier<JsonObject> jobs, PrometheusMeterRegistry registry) {
-    this.host = host;
-    this.port = port;
+    this.http = http;
     this.nodeId = nodeId;
     this.redis = redis;
     this.clusterMembers = clusterMembers;
@@ -57,8 +58,21 @@ public final class StatusVerticle extends VerticleBase {
     // response in ten above ~16 KB (seen with the JDK HttpClient, which asks for it by default), and
     // a scrape is ~40 KB. Scrapers and curl speak HTTP/1.1 anyway.
     HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen(port, host)
-        .onSuccess(s -> server = s);
+    return vertx.createHttpServer(options).requestHandler(router).listen(http.port(), http.host())
+        .onSuccess(s -> server = s)
+        .recover(failure -> Future.failedFuture(isAddressInUse(failure)
+            ? new IllegalStateException(http.describe() + " is taken", failure)
+            : new IllegalStateException("cannot listen on " + http.describe() + ": " + failure.getMessage(), failure)));
+  }
+
+  /** A bind refused because something listens there already: java.net's or Netty's native transport's. */
+  static boolean isAddressInUse(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The port actually bound (differs from the configured one when that was 0). */
@@ -66,13 +80,24 @@ public final class StatusVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /**
+   * The node is stopping: {@code /health/ready} answers 503 from now on, so that a load balancer
+   * stops sending before the node stops serving (liveness stays UP until the process ends).
+   */
+  public void stopping() {
+    stopping = true;
+  }
+
   private void ready(RoutingContext ctx) {
     RedisHealth health = redis.health();
-    if (health.ready()) {
+    if (health.ready() && !stopping) {
       json(ctx, 200, new JsonObject().put("status", "UP"));
       return;
     }
     JsonArray reasons = new JsonArray();
+    if (stopping) {
+      reasons.add("the node is stopping");
+    }
     if (health.connectionsUp() == 0) {
       reasons.add(health.authRejected() ? "Redis refused the configured credentials" : "no connection to Redis");
     }

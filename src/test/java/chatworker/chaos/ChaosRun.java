@@ -84,7 +84,8 @@ public final class ChaosRun {
       }
       long warmupMs = options.shortRun() ? 6_000 : 10_000;
       long tailMs = options.shortRun() ? 5_000 : 8_000;
-      int faultSeconds = FaultSchedule.faultSeconds(options.faults(), options.longFaultSeconds());
+      int faultSeconds = FaultSchedule.faultSeconds(options.faults(), options.longFaultSeconds(),
+          options.nodes());
       int n = Math.max(1, options.faults().size());
       long spareMs = options.durationSeconds() * 1000L - warmupMs - tailMs - faultSeconds * 1000L;
       long gapMs = Math.max(3_000, spareMs / n);
@@ -226,8 +227,18 @@ public final class ChaosRun {
     byCode.forEach(failed::put);
     int crossTalk = ledger.crossTalk.size();
     int leaked = locks.getInteger("count");
+    JsonObject unexpected = new JsonObject();
+    List<String> unexpectedExamples = new ArrayList<>();
+    ledger.unexpectedFailures.forEach((code, lines) -> {
+      unexpected.put(code, lines.size());
+      lines.stream().limit(3).forEach(line -> unexpectedExamples.add(code + " " + line));
+    });
+    int unexpectedCount = unexpected.stream().mapToInt(e -> (Integer) e.getValue()).sum();
+    // After faults that must cost nothing (a rolling restart), any failure the users did not ask for fails the run.
+    boolean costNothing = !options.faults().isEmpty()
+        && FaultSchedule.COST_NOTHING.containsAll(options.faults());
     boolean pass = v.lost == 0 && crossTalk == 0 && v.duplicates == 0 && v.ackedButMissing == 0
-        && leaked == 0;
+        && leaked == 0 && (!costNothing || unexpectedCount == 0);
     JsonArray recovery = new JsonArray();
     faults.forEach(o -> {
       JsonObject f = (JsonObject) o;
@@ -241,6 +252,8 @@ public final class ChaosRun {
         .put("durationSeconds", options.durationSeconds()).put("faults", new JsonArray(options.faults()))
         .put("requests", new JsonObject().put("sent", ledger.sent.get()).put("answered", answered)
             .put("succeeded", succeeded).put("failedByCode", failed))
+        .put("unexpectedFailures", new JsonObject().put("count", unexpectedCount).put("byCode", unexpected)
+            .put("mustBeZero", costNothing).put("examples", new JsonArray(unexpectedExamples)))
         .put("resentAtEnd", v.resent).put("recoveredAtEnd", v.recovered)
         .put("lost", v.lost).put("crossTalk", crossTalk).put("duplicates", v.duplicates)
         .put("ackedButMissing", v.ackedButMissing).put("leakedLocks", leaked)

@@ -3,9 +3,11 @@ package chatworker.chaos;
 import chatworker.testing.FaultProxy;
 import chatworker.testing.RedisServer;
 import chatworker.testing.RespClient;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runs the faults one after another on a plain thread, with a quiet gap before each, and records for
@@ -27,14 +29,25 @@ final class FaultSchedule {
     this.ledger = ledger;
   }
 
+  /**
+   * Faults after which every request must still succeed (besides those the users asked to fail): a
+   * client that resends as the contract allows sees nothing of them.
+   */
+  static final Set<String> COST_NOTHING = Set.of("rolling-restart");
+
+  /** Waiting for a node stopped by SIGTERM to exit: its drain (3 s here) and leaving the cluster. */
+  private static final long STOP_TIMEOUT_MS = 60_000;
+  private static final long READY_TIMEOUT_MS = 120_000;
+
   /** How long the faults themselves take, roughly, in seconds. */
-  static int faultSeconds(List<String> faults, int longFault) {
+  static int faultSeconds(List<String> faults, int longFault, int nodes) {
     int sum = 0;
     for (String f : faults) {
       sum += switch (f) {
         case "restart" -> 4;
         case "blackhole" -> 5;
         case "oom" -> 5;
+        case "rolling-restart" -> 10 * nodes;
         default -> longFault;
       };
     }
@@ -103,8 +116,29 @@ final class FaultSchedule {
         record.put("nodeReadyMs", ledger.nowMs());
       }
       case "oom" -> oom(record);
+      case "rolling-restart" -> rollingRestart(record);
       default -> throw new IllegalArgumentException(fault);
     }
+  }
+
+  /**
+   * Each node in turn: SIGTERM, wait for it to exit, start it again, wait for its ready line; only
+   * then the next one. Records per node its exit code and when it stopped and was ready again.
+   */
+  private void rollingRestart(JsonObject record) {
+    JsonArray nodes = new JsonArray();
+    for (int node = 0; node < fleet.size(); node++) {
+      JsonObject step = new JsonObject().put("node", node).put("sigtermMs", ledger.nowMs());
+      int exit = fleet.terminate(node, STOP_TIMEOUT_MS);
+      step.put("exitCode", exit).put("exitedMs", ledger.nowMs());
+      System.err.printf("chaos: t=%ds node %d exited %d after SIGTERM%n", ledger.nowMs() / 1000, node, exit);
+      fleet.launch(node);
+      fleet.awaitReady(node, READY_TIMEOUT_MS);
+      step.put("readyMs", ledger.nowMs());
+      nodes.add(step);
+    }
+    record.put("healMs", ledger.nowMs()).put("nodes", nodes)
+        .put("cleanExits", nodes.stream().allMatch(n -> ((JsonObject) n).getInteger("exitCode") == 0));
   }
 
   /** Lowers maxmemory step by step until a write fails with OOM, holds it there, then restores it. */

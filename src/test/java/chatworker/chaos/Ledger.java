@@ -44,6 +44,11 @@ final class Ledger {
   /** Generates answered TIMEOUT or CANCELLED: jobId → when the answer came (ms since start). */
   final Map<String, Long> endedJobs = new ConcurrentHashMap<>();
   final Queue<String> crossTalk = new ConcurrentLinkedQueue<>();
+  /**
+   * Requests that failed although the user did not ask for it (a cancel, a 1–5 ms deadline), after
+   * the client's resends: {@code code} → one line per request ({@code t=…ms op jobId}).
+   */
+  final Map<String, Queue<String>> unexpectedFailures = new ConcurrentHashMap<>();
   final Queue<JsonObject> faults = new ConcurrentLinkedQueue<>();
 
   long nowMs() {
@@ -53,6 +58,10 @@ final class Ledger {
   void record(long startMs, String op, String outcome) {
     long end = nowMs();
     events.add(new Event(end, end - startMs, op, outcome));
+  }
+
+  void unexpectedFailure(String code, String what) {
+    unexpectedFailures.computeIfAbsent(code, c -> new ConcurrentLinkedQueue<>()).add("t=" + nowMs() + "ms " + what);
   }
 
   ChatRecord chat(String chatId) {

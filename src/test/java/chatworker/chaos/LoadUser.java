@@ -127,12 +127,18 @@ final class LoadUser {
           + " at " + ledger.nowMs() + "ms");
       if (outcome.noAnswer()) {
         ledger.record(start, "generate", "NO_ANSWER");
+        ledger.unexpectedFailure("NO_ANSWER", "generate " + jobId);
         ledger.unanswered.put(jobId, body);
         return false;
       }
       if (outcome.failure() != null) {
         ledger.record(start, "generate", outcome.failure().code().name());
         ErrorCode code = outcome.failure().code();
+        boolean asked = code == ErrorCode.CANCELLED && cancel
+            || code == ErrorCode.TIMEOUT && body.containsKey("timeoutMs");
+        if (!asked) {
+          ledger.unexpectedFailure(code.name(), "generate " + jobId + ": " + outcome.failure().getMessage());
+        }
         if (code == ErrorCode.TIMEOUT || code == ErrorCode.CANCELLED) {
           ledger.endedJobs.put(jobId, ledger.nowMs());
         }
@@ -175,8 +181,11 @@ final class LoadUser {
         ledger.record(start, op, "OK");
       } else if (ar.cause() instanceof ApiException api) {
         ledger.record(start, op, api.code().name());
+        ledger.unexpectedFailure(api.code().name(), op + ": " + api.getMessage());
       } else {
-        ledger.record(start, op, ar.cause() instanceof ReplyException ? "NO_ANSWER" : "CLIENT_ERROR");
+        String outcome = ar.cause() instanceof ReplyException ? "NO_ANSWER" : "CLIENT_ERROR";
+        ledger.record(start, op, outcome);
+        ledger.unexpectedFailure(outcome, op + ": " + ar.cause());
       }
     });
   }

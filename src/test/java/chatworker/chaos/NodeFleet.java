@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The chat-worker nodes as real processes ({@code java … chatworker.cli.Main --conf FILE}) on loopback,
  * on this JVM's class path, each logging to {@code out/node-N.log}. A node can be killed with SIGKILL
- * and started again on the same ports.
+ * or stopped with SIGTERM, and started again on the same ports.
  */
 final class NodeFleet implements AutoCloseable {
 
@@ -116,6 +116,23 @@ final class NodeFleet implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * SIGTERM, as an operator stops a node; waits up to {@code timeoutMs} for the process to end and
+   * returns its exit code (SIGKILL and -1 when it did not end in time).
+   */
+  int terminate(int node, long timeoutMs) {
+    processes[node].destroy();
+    try {
+      if (processes[node].waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+        return processes[node].exitValue();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    kill(node);
+    return -1;
   }
 
   Path log(int node) {

@@ -34,6 +34,7 @@ class StatusVerticleTest {
   private Vertx vertx;
   private ResilientRedis redis;
   private int port;
+  private StatusVerticle status;
 
   @BeforeEach
   void deploy() throws Exception {
@@ -44,7 +45,8 @@ class StatusVerticleTest {
         .put("breaker", new JsonObject().put("resetTimeoutMs", 200))
         .put("reconnect", new JsonObject().put("maxDelayMs", 200))));
     Metrics metrics = Metrics.forVertx(vertx).bindRedis(redis);
-    StatusVerticle status = new StatusVerticle("127.0.0.1", 0, "node-1", redis, () -> List.of("node-1"),
+    status = new StatusVerticle(new HttpSettings("127.0.0.1", 0), "node-1", redis,
+        () -> List.of("node-1"),
         () -> new JsonObject().put("inFlight", 0), metrics.registry());
     await(redis.start().compose(v -> vertx.deployVerticle(status)));
     port = status.actualPort();
@@ -59,6 +61,23 @@ class StatusVerticleTest {
    * Verifies that readiness follows Redis: 200 while it answers, 503 with the reasons while it is
    * down, 200 again once it is back, while liveness stays 200 throughout.
    */
+  /**
+   * Verifies that once the node says it is stopping, readiness answers 503 with that reason while
+   * Redis is fine, and liveness stays 200.
+   */
+  @Test
+  @DisplayName("a stopping node is not ready, with the reason; still live")
+  void stoppingNodeIsNotReady() {
+    assertThat(get("/health/ready").statusCode()).isEqualTo(200);
+
+    status.stopping();
+
+    HttpResponse<String> notReady = get("/health/ready");
+    assertThat(notReady.statusCode()).isEqualTo(503);
+    assertThat(new JsonObject(notReady.body()).getJsonArray("reasons").getList()).containsExactly("the node is stopping");
+    assertThat(get("/health/live").statusCode()).isEqualTo(200);
+  }
+
   @Test
   @DisplayName("/health/ready follows Redis down and back; /health/live stays up")
   void readinessFollowsRedis() throws Exception {
