@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code java -jar chat-worker.jar [--conf FILE]}: one clustered node. The configuration is read first
  * (vertx-config: the file, then the environment on top), because the cluster manager is built from it;
- * then {@link NodeLauncher} starts the clustered Vert.x, deploys the node and stops it gracefully on
- * SIGTERM, or says in one line why it could not start and exits non-zero.
+ * then Vert.x's application launcher, with {@link NodeHooks}, starts the clustered Vert.x, deploys the node
+ * and stops it gracefully on SIGTERM, or says in one line why it could not start and exits non-zero.
  */
 @Command(name = "chat-worker", mixinStandardHelpOptions = true, subcommands = SubmitCommand.class,
     description = "Runs one clustered chat-worker node; `submit` sends jobs to the cluster.")
@@ -45,6 +45,6 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     } finally {
       bootstrap.close();
     }
-    return new NodeLauncher(config).launch();
+    return NodeHooks.launch(config);
   }
 }
