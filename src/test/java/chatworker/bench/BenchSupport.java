@@ -3,6 +3,8 @@ package chatworker.bench;
 import static chatworker.testing.Await.await;
 
 import chatworker.api.Addresses;
+import chatworker.api.ApiException;
+import chatworker.api.ErrorCode;
 import chatworker.testing.Await;
 import chatworker.testing.RedisServer;
 import io.vertx.core.Vertx;
@@ -143,8 +145,8 @@ final class BenchSupport {
     try {
       await(on.eventBus().request(Addresses.CHATS_GET, new JsonObject().put("id", "no-such-chat")), Duration.ofSeconds(10));
       return true;
-    } catch (IllegalStateException e) {
-      return e.getMessage() != null && e.getMessage().contains("NOT_FOUND");
+    } catch (RuntimeException | AssertionError e) {
+      return ApiException.fromReply(e).code() == ErrorCode.NOT_FOUND; // the store read Redis and found nothing
     }
   }
 }

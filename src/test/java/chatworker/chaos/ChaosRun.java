@@ -157,7 +157,7 @@ public final class ChaosRun {
       try {
         Await.await(client.request(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "chaos probe")));
         return true;
-      } catch (RuntimeException notYet) {
+      } catch (RuntimeException | AssertionError notYet) {
         return false;
       }
     }, Duration.ofSeconds(60), "the cluster to answer chat.assistants.create");
