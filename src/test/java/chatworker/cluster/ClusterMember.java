@@ -42,12 +42,12 @@ final class ClusterMember implements AutoCloseable {
 
   /** Member settings on loopback: a 1 s heartbeat, dead after 5 s of silence, as conf/ ships. */
   /**
-   * A data member (not a lite one) in this JVM that joins {@code cluster}'s nodes as a client: once the
-   * nodes have left it can still close, since a cluster of lite members alone holds no partitions.
+   * A member in this JVM that joins {@code cluster}'s nodes as a client. A data member (not lite) can
+   * still close once the nodes have left, since a cluster of lite members alone holds no partitions.
    */
-  static ClusterMember joinAsClient(ProcessCluster cluster) {
+  static ClusterMember joinAsClient(ProcessCluster cluster, boolean liteMember) {
     List<Integer> nodePorts = cluster.nodes().stream().map(NodeProcess::clusterPort).toList();
-    return await(start(settings(cluster.clusterName(), FreePorts.loopback(1).get(0), nodePorts), false),
+    return await(start(settings(cluster.clusterName(), FreePorts.loopback(1).get(0), nodePorts), liteMember),
         ProcessCluster.START_TIMEOUT);
   }
 

@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,18 +33,9 @@ class ResendWhileRunningTest {
   @RegisterExtension
   static RedisExtension redis = new RedisExtension();
 
-  private ProcessCluster cluster;
+  @RegisterExtension
+  final NodesAndClient processes = new NodesAndClient();
   private ClusterMember client;
-
-  @AfterEach
-  void closeEverything() {
-    if (client != null) {
-      client.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   /**
    * Verifies that a resend of a running job is answered 409 by the node without a Lua script, that a
@@ -98,12 +88,11 @@ class ResendWhileRunningTest {
   }
 
   private NodeProcess startNode(long drainTimeoutMs) {
-    cluster = ProcessCluster.start("resend", redis.server().url(), 1, new JsonObject()
+    processes.start("resend", redis.server().url(), 1, new JsonObject()
         .put("generation", new JsonObject().put("lockLeaseMs", LEASE_MS))
-        .put("shutdown", new JsonObject().put("drainTimeoutMs", drainTimeoutMs)));
-    NodeProcess node = cluster.node(0);
-    client = ClusterMember.joinAsClient(cluster);
-    return node;
+        .put("shutdown", new JsonObject().put("drainTimeoutMs", drainTimeoutMs)), false);
+    client = processes.client();
+    return processes.node(0);
   }
 
   /**

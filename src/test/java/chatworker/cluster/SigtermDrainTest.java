@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,21 +42,12 @@ class SigtermDrainTest {
   @RegisterExtension
   static RedisExtension redis = new RedisExtension();
 
-  private ProcessCluster cluster;
+  @RegisterExtension
+  final NodesAndClient processes = new NodesAndClient();
   private ClusterMember client;
 
   /** What one generate ended with. */
   private record Outcome(String chatId, String jobId, String text, JsonObject reply, Throwable failure) {}
-
-  @AfterEach
-  void closeEverything() {
-    if (client != null) {
-      client.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   /**
    * Verifies that SIGTERM to a node running jobs lets the short jobs finish, cancels the ones still
@@ -67,11 +57,11 @@ class SigtermDrainTest {
   @Test
   @DisplayName("SIGTERM under load: jobs finish or end CANCELLED, every request is answered, no lock remains, exit 0")
   void sigtermDrainsJobsInFlight() {
-    cluster = ProcessCluster.start("sigterm-drain", redis.server().url(), 1, new JsonObject()
+    processes.start("sigterm-drain", redis.server().url(), 1, new JsonObject()
         .put("generation", new JsonObject().put("lockLeaseMs", LEASE_MS))
-        .put("shutdown", new JsonObject().put("drainTimeoutMs", DRAIN_MS)));
-    NodeProcess node = cluster.node(0);
-    client = ClusterMember.joinAsClient(cluster);
+        .put("shutdown", new JsonObject().put("drainTimeoutMs", DRAIN_MS)), false);
+    NodeProcess node = processes.node(0);
+    client = processes.client();
 
     String fast = assistant(FAST_TOKEN_DELAY_MS);
     String slow = assistant(SLOW_TOKEN_DELAY_MS);

@@ -19,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,18 +37,9 @@ class SigtermRoutingTest {
   @RegisterExtension
   static RedisExtension redis = new RedisExtension();
 
-  private ProcessCluster cluster;
+  @RegisterExtension
+  final NodesAndClient processes = new NodesAndClient();
   private ClusterMember client;
-
-  @AfterEach
-  void closeEverything() {
-    if (client != null) {
-      client.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   /**
    * Verifies that a node stopped with SIGTERM while requests stream to it costs its clients nothing:
@@ -60,11 +50,9 @@ class SigtermRoutingTest {
   @Test
   @DisplayName("SIGTERM under a stream of requests: every request answered with success, none dropped")
   void gracefulStopCostsClientsNothing() {
-    cluster = ProcessCluster.start("sigterm-routing", redis.server().url(), 2, new JsonObject());
-    NodeProcess victim = cluster.node(1);
-    client = Await.await(ClusterMember.start(ClusterMember.settings(cluster.clusterName(),
-        FreePorts.loopback(1).get(0), cluster.nodes().stream().map(NodeProcess::clusterPort).toList()), true),
-        ProcessCluster.START_TIMEOUT);
+    processes.start("sigterm-routing", redis.server().url(), 2, new JsonObject(), true);
+    NodeProcess victim = processes.node(1);
+    client = processes.client();
     String assistant = Await.await(client.request(Addresses.ASSISTANTS_CREATE,
         new JsonObject().put("name", "routing")), Duration.ofSeconds(30)).getString("id");
     List<String> chats = new ArrayList<>();
