@@ -22,6 +22,20 @@ final class LocalPorts {
     }
   }
 
+  /**
+   * A port free on {@code host} whose companion {@code port + offset} is free too and valid, e.g. a
+   * Redis Cluster node's bus port (Redis 6.2 has no option to choose it).
+   */
+  static int freeWithOffset(String host, int offset) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = free(host);
+      if (port + offset <= 65535 && isFree(host, port + offset)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("No free port pair " + offset + " apart on " + host);
+  }
+
   /** Waits until {@code host:port} can be bound again, e.g. after the server on it exited. */
   static void awaitFree(String host, int port, Duration timeout) {
     Await.until(() -> isFree(host, port), timeout, "port " + port + " to be free");

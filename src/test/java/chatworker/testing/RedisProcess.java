@@ -11,13 +11,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** One run of {@code redis-server} in a data dir: start, SIGTERM, SIGKILL, and its log for diagnostics. */
+/**
+ * One run of {@code redis-server} in a data dir: start, SIGTERM, SIGKILL, SIGSTOP/SIGCONT, and its log
+ * for diagnostics.
+ */
 final class RedisProcess {
 
   static final String STDOUT_FILE = "stdout.log";
 
   private final Process process;
   private final Path dataDir;
+  private volatile boolean paused;
 
   private RedisProcess(Process process, Path dataDir) {
     this.process = process;
@@ -44,6 +48,9 @@ final class RedisProcess {
 
   /** SIGTERM (Redis shuts down cleanly), then SIGKILL if it has not exited within {@code timeout}. */
   void terminate(Duration timeout) {
+    if (paused) {
+      resume(); // a stopped process would hold the SIGTERM until it runs again
+    }
     process.destroy();
     if (!waitForExit(timeout)) {
       kill(timeout);
@@ -54,6 +61,18 @@ final class RedisProcess {
   void kill(Duration timeout) {
     process.destroyForcibly();
     waitForExit(timeout);
+  }
+
+  /** SIGSTOP: the process freezes with its sockets open, so peers see silence rather than a reset. */
+  void pause() {
+    signal("STOP");
+    paused = true;
+  }
+
+  /** SIGCONT: a paused process runs again. */
+  void resume() {
+    signal("CONT");
+    paused = false;
   }
 
   /** The last {@code lines} lines of the Redis log and of stdout/stderr in {@code dataDir}. */
@@ -78,6 +97,10 @@ final class RedisProcess {
     } catch (IOException | UncheckedIOException e) {
       // a temp dir: nothing more to do
     }
+  }
+
+  private void signal(String name) {
+    RedisBinary.run("kill", "-" + name, Long.toString(process.pid()));
   }
 
   private boolean waitForExit(Duration timeout) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,8 +23,8 @@ import javax.net.ssl.SSLContext;
  *
  * <p>The binary is the system's {@code redis-server} or the one shipped in embedded-redis (see
  * {@link #binaryDescription()}; env {@code CHATWORKER_TEST_REDIS=embedded} forces the latter). The
- * server can be stopped, restarted on the same port and data dir, killed, paused, and have its
- * clients killed. Admin commands go through one named connection of its own, which
+ * server can be stopped, restarted on the same port and data dir, killed, paused (clients paused, or
+ * the whole process frozen with SIGSTOP), and have its clients killed. Admin commands go through one named connection of its own, which
  * {@link #clientList()} and {@link #normalClientCount()} leave out. {@link #close()} kills the
  * process and deletes the data dir; a JVM shutdown hook kills whatever a test forgot.
  *
@@ -38,6 +39,7 @@ public final class RedisServer implements AutoCloseable {
   private static final String ADMIN_NAME = FIXTURE_NAME_PREFIX + "admin";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+  private static final int CLUSTER_BUS_OFFSET = 10000;
   private static final Set<RedisServer> LIVE = ConcurrentHashMap.newKeySet();
   private static Boolean tlsSupported;
 
@@ -46,7 +48,7 @@ public final class RedisServer implements AutoCloseable {
         () -> LIVE.forEach(RedisServer::destroyOnExit), "redis-fixture-reaper"));
   }
 
-  private final Options options;
+  private volatile Options options;
   private final Path dataDir;
   private final SSLContext sslContext;
   private int port;
@@ -175,6 +177,33 @@ public final class RedisServer implements AutoCloseable {
     launch();
   }
 
+  /**
+   * Like {@link #restart()}, running with {@code newOptions} from now on, e.g. another {@code replicaof}.
+   * TLS and credentials must stay as they were: clients and the admin connection depend on them.
+   */
+  public synchronized void restart(Options newOptions) {
+    if (newOptions.tls() != options.tls() || !Objects.equals(newOptions.aclUser(), options.aclUser())
+        || !Objects.equals(newOptions.password(), options.password())) {
+      throw new IllegalArgumentException("A restart cannot change TLS or credentials");
+    }
+    stop();
+    options = newOptions;
+    launch();
+  }
+
+  /**
+   * SIGSTOP: the whole process freezes with its sockets open, as a stalled host would; clients see
+   * silence, not a reset. Not synchronized, so a thread stuck on a command cannot hold up {@link #resume()}.
+   */
+  public void pause() {
+    runningProcess().pause();
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  public void resume() {
+    runningProcess().resume();
+  }
+
   /** Runs one admin command and returns its reply as text (see {@link RespClient}). */
   public synchronized String command(String... args) {
     try {
@@ -263,7 +292,8 @@ public final class RedisServer implements AutoCloseable {
 
   private void launchOnFreePort() {
     for (int attempt = 1; ; attempt++) {
-      port = LocalPorts.free(HOST);
+      // A cluster node also listens on port + 10000 (its bus), which must be free too.
+      port = options.clusterEnabled() ? LocalPorts.freeWithOffset(HOST, CLUSTER_BUS_OFFSET) : LocalPorts.free(HOST);
       try {
         launch();
         return;
@@ -298,6 +328,14 @@ public final class RedisServer implements AutoCloseable {
     } catch (IOException | RespClient.ErrorReply e) {
       return null; // not listening yet, or still loading its data
     }
+  }
+
+  private RedisProcess runningProcess() {
+    RedisProcess p = process;
+    if (p == null) {
+      throw new IllegalStateException("Redis on port " + port + " is not running");
+    }
+    return p;
   }
 
   private RespClient admin() throws IOException {
@@ -417,6 +455,12 @@ public final class RedisServer implements AutoCloseable {
     /** AOF with {@code appendfsync always}, so data survives {@link RedisServer#kill()}. */
     public Options withAppendOnly(boolean enabled) {
       return new Options(aclUser, password, tls, enabled, extraArgs);
+    }
+
+    /** Whether {@code --cluster-enabled yes} is among the extra arguments. */
+    public boolean clusterEnabled() {
+      int at = extraArgs.lastIndexOf("--cluster-enabled");
+      return at >= 0 && at + 1 < extraArgs.size() && extraArgs.get(at + 1).equalsIgnoreCase("yes");
     }
 
     /** Adds {@code --name values…} to the command line. */

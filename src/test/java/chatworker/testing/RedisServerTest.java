@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -115,6 +116,36 @@ class RedisServerTest {
       assertThat(elapsedMillis(start)).isGreaterThanOrEqualTo(250);
       assertThat(sleep.get(10, TimeUnit.SECONDS)).isEqualTo("OK");
     }
+  }
+
+  /** Verifies that a paused (SIGSTOP) server leaves a command unanswered, and answers it once resumed. */
+  @Test
+  @DisplayName("pause freezes the process until resume")
+  void pauseFreezesTheProcessUntilResume() throws IOException {
+    RedisServer server = redis.startExtra(RedisServer.Options.defaults());
+    try (RespClient client = server.connect()) {
+      server.pause();
+      client.send("PING");
+      client.readTimeout(Duration.ofMillis(200));
+
+      assertThatThrownBy(client::read).isInstanceOf(SocketTimeoutException.class);
+
+      server.resume();
+      client.readTimeout(Duration.ofSeconds(5));
+      assertThat(client.read()).isEqualTo("PONG");
+    }
+  }
+
+  /** Verifies that restart with new options applies them, e.g. a server restarted as a replica. */
+  @Test
+  @DisplayName("restart with other options applies them")
+  void restartWithOtherOptionsAppliesThem() {
+    RedisServer master = redis.startExtra(RedisServer.Options.defaults());
+    RedisServer server = redis.startExtra(RedisServer.Options.defaults());
+
+    server.restart(server.options().withArg("replicaof", master.host(), Integer.toString(master.port())));
+
+    assertThat(server.command("ROLE")).startsWith("slave\n127.0.0.1\n" + master.port());
   }
 
   /** Verifies that CONFIG SET maxclients takes effect: a client beyond the limit is refused. */

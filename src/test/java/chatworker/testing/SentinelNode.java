@@ -1,0 +1,149 @@
+package chatworker.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One Redis Sentinel ({@code redis-server sentinel.conf --sentinel}) on a free loopback port, with the
+ * config file it must be able to rewrite in a temp dir of its own. Blocking, for the test thread only.
+ */
+final class SentinelNode implements AutoCloseable {
+
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+  private static final Set<SentinelNode> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(
+        () -> LIVE.forEach(SentinelNode::destroyOnExit), "sentinel-fixture-reaper"));
+  }
+
+  private final Path dir;
+  private int port;
+  private volatile RedisProcess process;
+  private RespClient client;
+
+  private SentinelNode(Path dir) {
+    this.dir = dir;
+  }
+
+  /**
+   * Starts a sentinel configured by {@code sentinelLines} (e.g. {@code sentinel monitor …}; port, dir and
+   * log file are added here) and returns once it answers PING.
+   */
+  static SentinelNode start(List<String> sentinelLines) {
+    SentinelNode node;
+    try {
+      node = new SentinelNode(Files.createTempDirectory("chatworker-sentinel-"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    LIVE.add(node);
+    try {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          node.launch(sentinelLines);
+          return node;
+        } catch (IllegalStateException e) {
+          // Another process may have taken the port between our probe and the sentinel's bind.
+          if (attempt == 3 || !e.getMessage().contains("Address already in use")) {
+            throw e;
+          }
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      node.close();
+      throw e;
+    }
+  }
+
+  int port() {
+    return port;
+  }
+
+  String url() {
+    return "redis://" + RedisServer.HOST + ":" + port;
+  }
+
+  /** Runs one command on the sentinel and returns its reply as {@link RespClient} text. */
+  synchronized String command(String... args) {
+    try {
+      if (client == null) {
+        client = RespClient.connect(RedisServer.HOST, port);
+      }
+      return client.command(args);
+    } catch (IOException e) {
+      closeClient();
+      throw new UncheckedIOException("Sentinel on port " + port + " failed: " + String.join(" ", args), e);
+    }
+  }
+
+  /** Kills the process and deletes its dir. */
+  @Override
+  public synchronized void close() {
+    closeClient();
+    if (process != null) {
+      process.kill(Duration.ofSeconds(5));
+      process = null;
+    }
+    RedisProcess.deleteRecursively(dir);
+    LIVE.remove(this);
+  }
+
+  private void launch(List<String> sentinelLines) {
+    port = LocalPorts.free(RedisServer.HOST);
+    List<String> conf = new ArrayList<>(List.of("port " + port, "bind " + RedisServer.HOST, "dir " + dir,
+        "logfile " + dir.resolve(RedisCommandLine.LOG_FILE), "protected-mode no"));
+    conf.addAll(sentinelLines);
+    Path confFile = dir.resolve("sentinel.conf");
+    try {
+      Files.write(confFile, conf, StandardCharsets.UTF_8);
+      process = RedisProcess.start(List.of(RedisBinary.path().toString(), confFile.toString(), "--sentinel"), dir);
+      Await.until(this::answersPing, START_TIMEOUT, "sentinel to answer PING on port " + port);
+    } catch (IOException | RuntimeException | AssertionError e) {
+      if (process != null) {
+        process.kill(START_TIMEOUT);
+        process = null;
+      }
+      throw new IllegalStateException("Sentinel did not start on port " + port + ": " + e.getMessage()
+          + "\n" + RedisProcess.logTail(dir, 30), e);
+    }
+  }
+
+  private boolean answersPing() {
+    if (!process.isAlive()) {
+      throw new IllegalStateException("sentinel exited with code " + process.exitValue());
+    }
+    try {
+      return "PONG".equals(command("PING"));
+    } catch (UncheckedIOException e) {
+      return false; // not listening yet
+    }
+  }
+
+  private void destroyOnExit() {
+    RedisProcess p = process;
+    if (p != null) {
+      p.kill(Duration.ofSeconds(2));
+    }
+    RedisProcess.deleteRecursively(dir);
+  }
+
+  private void closeClient() {
+    if (client != null) {
+      try {
+        client.close();
+      } catch (IOException ignored) {
+        // already gone
+      }
+      client = null;
+    }
+  }
+}

@@ -1,0 +1,198 @@
+package chatworker.testing;
+
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A Sentinel-managed Redis on loopback: a master, two replicas and three sentinels that monitor it as
+ * {@value #MASTER_NAME} (quorum 2, down after 1 s), each a real process on a free port. The data nodes
+ * are append-only {@link RedisServer}s, so a killed node restarts with its data.
+ *
+ * <p>Each operation returns once the topology has settled as the sentinels leave it, so a test can
+ * go on without waiting itself. Blocking: for the test thread, never a Vert.x event loop.
+ */
+public final class SentinelTopology implements AutoCloseable {
+
+  /** The name the sentinels monitor the master under. */
+  public static final String MASTER_NAME = "mymaster";
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  // Redis 7 syncs a new replica without disk after waiting 5 s for more replicas to come; do not wait.
+  private static final RedisServer.Options DATA_NODE = RedisServer.Options.defaults().withAppendOnly(true)
+      .withArg("repl-diskless-sync-delay", "0");
+
+  private final List<RedisServer> dataNodes = new ArrayList<>();
+  private final List<SentinelNode> sentinels = new ArrayList<>();
+
+  private SentinelTopology() {
+  }
+
+  /**
+   * Starts the master, its two replicas and then the sentinels; returns once both replicas are in sync
+   * and every sentinel knows the master, both replicas and the two other sentinels.
+   */
+  public static SentinelTopology start() {
+    SentinelTopology topology = new SentinelTopology();
+    try {
+      RedisServer master = RedisServer.start(DATA_NODE);
+      topology.dataNodes.add(master);
+      topology.dataNodes.add(RedisServer.start(replicaOf(master)));
+      topology.dataNodes.add(RedisServer.start(replicaOf(master)));
+      topology.awaitReplicasFollow(master);
+      // Sentinels come last: their first INFO of the master then names both replicas (the next is 10 s later).
+      List<String> config = List.of(
+          "sentinel monitor " + MASTER_NAME + " " + RedisServer.HOST + " " + master.port() + " 2",
+          "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
+          "sentinel failover-timeout " + MASTER_NAME + " 3000",
+          "sentinel parallel-syncs " + MASTER_NAME + " 2");
+      for (int i = 0; i < 3; i++) {
+        topology.sentinels.add(SentinelNode.start(config));
+      }
+      String expected = "address=" + RedisServer.HOST + ":" + master.port() + ",slaves=2,sentinels=3";
+      Await.until(() -> topology.sentinels.stream().allMatch(s -> s.command("INFO", "sentinel").contains(expected)),
+          TIMEOUT, "every sentinel to know the master, 2 replicas and 3 sentinels");
+      return topology;
+    } catch (RuntimeException | Error e) {
+      topology.close();
+      throw e;
+    }
+  }
+
+  /** The sentinels' URLs, comma-separated: {@code redis://127.0.0.1:p1,redis://127.0.0.1:p2,…}. */
+  public String sentinelUrls() {
+    return sentinels.stream().map(SentinelNode::url).collect(Collectors.joining(","));
+  }
+
+  /** The data node the (first) sentinel names as master now. */
+  public RedisServer master() {
+    return node(namedMasterPort(sentinels.get(0)));
+  }
+
+  /** The data nodes other than {@link #master()}, running or not. */
+  public List<RedisServer> replicas() {
+    RedisServer master = master();
+    return dataNodes.stream().filter(node -> node != master).toList();
+  }
+
+  /** All three data nodes, running or not. */
+  public List<RedisServer> dataNodes() {
+    return List.copyOf(dataNodes);
+  }
+
+  /**
+   * {@code SENTINEL FAILOVER}: returns the new master once every sentinel names it, it answers ROLE
+   * master and every other running data node, the old master included, replicates from it. Sentinel
+   * demotes the old master only on its next INFO, so this takes about 10 s.
+   */
+  public RedisServer failover() {
+    RedisServer old = master();
+    sentinels.get(0).command("SENTINEL", "FAILOVER", MASTER_NAME);
+    RedisServer promoted = awaitNewMaster(old);
+    awaitReplicasFollow(promoted);
+    return promoted;
+  }
+
+  /**
+   * SIGKILL of the master; returns the killed node once the sentinels have promoted another one, which
+   * answers ROLE master and serves the running replica.
+   */
+  public RedisServer killMaster() {
+    RedisServer killed = master();
+    killed.kill();
+    RedisServer promoted = awaitNewMaster(killed);
+    awaitReplicasFollow(promoted);
+    return killed;
+  }
+
+  /**
+   * Starts a killed node again on its port and data dir, as a replica of the current master (as if its
+   * config had been rewritten; a node that boots as master is demoted by Sentinel only after 10-20 s).
+   * Returns once it replicates with its link up and every sentinel sees it as a healthy replica.
+   */
+  public void restart(RedisServer killed) {
+    RedisServer master = master();
+    killed.restart(replicaOf(master));
+    Await.until(() -> follows(killed, master), TIMEOUT, "port " + killed.port() + " to replicate from " + master.port());
+    Await.until(() -> sentinels.stream().allMatch(s -> seesHealthyReplica(s, killed)), TIMEOUT,
+        "every sentinel to see port " + killed.port() + " as a healthy replica");
+  }
+
+  /** SIGSTOP: freezes a data node with its sockets open (see {@link RedisServer#pause()}). */
+  public void pause(RedisServer node) {
+    node.pause();
+  }
+
+  /** SIGCONT after {@link #pause(RedisServer)}. */
+  public void resume(RedisServer node) {
+    node.resume();
+  }
+
+  /** Kills the sentinels first (so none fails over meanwhile), then the data nodes; deletes their dirs. */
+  @Override
+  public void close() {
+    sentinels.forEach(SentinelNode::close);
+    dataNodes.forEach(RedisServer::close);
+  }
+
+  private static RedisServer.Options replicaOf(RedisServer master) {
+    return DATA_NODE.withArg("replicaof", master.host(), Integer.toString(master.port()));
+  }
+
+  private RedisServer awaitNewMaster(RedisServer old) {
+    return Await.untilPresent(() -> {
+      Set<Integer> named = sentinels.stream().map(SentinelTopology::namedMasterPort).collect(Collectors.toSet());
+      if (named.size() != 1 || named.contains(old.port())) {
+        return null;
+      }
+      RedisServer candidate = node(named.iterator().next());
+      return role(candidate).startsWith("master\n") ? candidate : null;
+    }, TIMEOUT, "every sentinel to name a new master instead of port " + old.port() + ", and it to be master");
+  }
+
+  /** Waits until every running data node but {@code master} replicates from it with its link up. */
+  private void awaitReplicasFollow(RedisServer master) {
+    Await.until(() -> dataNodes.stream().filter(n -> n != master && n.isRunning()).allMatch(n -> follows(n, master)),
+        TIMEOUT, "every running data node to replicate from port " + master.port());
+  }
+
+  /** ROLE of a replica: {@code slave, host, port, state, offset}; state {@code connected} means link up. */
+  private static boolean follows(RedisServer replica, RedisServer master) {
+    String[] role = role(replica).split("\n");
+    return role.length >= 4 && role[0].equals("slave") && role[2].equals(Integer.toString(master.port())) && role[3].equals("connected");
+  }
+
+  private static String role(RedisServer node) {
+    try {
+      return node.command("ROLE");
+    } catch (UncheckedIOException | RespClient.ErrorReply e) {
+      return "unreachable"; // e.g. still loading its data after a restart
+    }
+  }
+
+  private static int namedMasterPort(SentinelNode sentinel) {
+    return Integer.parseInt(sentinel.command("SENTINEL", "get-master-addr-by-name", MASTER_NAME).split("\n")[1]);
+  }
+
+  /** SENTINEL REPLICAS is a list of field/value lists, flattened here: find the node's {@code flags}. */
+  private static boolean seesHealthyReplica(SentinelNode sentinel, RedisServer node) {
+    String[] fields = sentinel.command("SENTINEL", "replicas", MASTER_NAME).split("\n");
+    String name = null;
+    for (int i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i].equals("name")) {
+        name = fields[i + 1];
+      } else if (fields[i].equals("flags") && (RedisServer.HOST + ":" + node.port()).equals(name)) {
+        return fields[i + 1].equals("slave");
+      }
+    }
+    return false;
+  }
+
+  private RedisServer node(int port) {
+    return dataNodes.stream().filter(n -> n.port() == port).findFirst()
+        .orElseThrow(() -> new IllegalStateException("Sentinel names an unknown node on port " + port));
+  }
+}
