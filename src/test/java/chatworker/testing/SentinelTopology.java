@@ -91,7 +91,8 @@ public final class SentinelTopology implements AutoCloseable {
    */
   public RedisServer failover() {
     RedisServer old = master();
-    sentinels.get(0).command("SENTINEL", "FAILOVER", MASTER_NAME);
+    // Right after start a sentinel may not have polled the replicas yet and refuses (NOGOODSLAVE).
+    Await.until(() -> startsFailover(sentinels.get(0)), TIMEOUT, "a sentinel to accept SENTINEL FAILOVER");
     RedisServer promoted = awaitNewMaster(old);
     awaitReplicasFollow(promoted);
     return promoted;
@@ -162,6 +163,17 @@ public final class SentinelTopology implements AutoCloseable {
             .filter(n -> n != master && n.isRunning() && !n.isPaused())
             .allMatch(n -> n.isReplicaOf(master)),
         TIMEOUT, "every running data node to replicate from port " + master.port());
+  }
+
+  private static boolean startsFailover(SentinelNode sentinel) {
+    try {
+      return sentinel.command("SENTINEL", "FAILOVER", MASTER_NAME).equals("OK");
+    } catch (RespClient.ErrorReply e) {
+      if (e.getMessage().startsWith("NOGOODSLAVE")) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   private static int namedMasterPort(SentinelNode sentinel) {
