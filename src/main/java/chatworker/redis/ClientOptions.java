@@ -29,8 +29,11 @@ final class ClientOptions {
       // a reconnect after a failover asks them again.
       case SENTINEL -> options.setType(RedisClientType.SENTINEL).setMasterName(settings.masterName())
           .setRole(RedisRole.MASTER).setTopologyCacheTTL(100);
-      // Commands go to the master of their slot; the client follows MOVED and ASK and refreshes its map.
-      case CLUSTER -> options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
+      // Commands go to the master of their slot; the client follows MOVED and ASK of a single command and
+      // refreshes its slot map at most hashSlotCacheTTL after a change. A batch's redirect it does not
+      // follow (RedisErrors): a short TTL lets its retry find the new owner soon.
+      case CLUSTER -> options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER)
+          .setHashSlotCacheTTL(200);
     }
     // Change the defaults in place: setNetClientOptions(new …) would drop keepalive and no-delay.
     options.getNetClientOptions()

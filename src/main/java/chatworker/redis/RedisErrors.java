@@ -79,6 +79,13 @@ final class RedisErrors {
       return new RedisFailure(Kind.CONNECTION_LOST, "Redis connection failed during a batch: "
           + message.lines().findFirst().orElse(message), false, err);
     }
+    if (message.startsWith("ERR [0] MOVED ") || message.startsWith("ERR [0] ASK ")) {
+      // A cluster node that does not serve the batch's slot refused its first command, and with it
+      // every command on that slot. The client follows a redirect of a single command, but not one
+      // inside a batch: send it again once the client's slot map is fresh (a short hashSlotCacheTTL).
+      return new RedisFailure(Kind.NOT_CONNECTED, "the batch's slot is served by another node: "
+          + message.lines().findFirst().orElse(message), false, err);
+    }
     if (err instanceof ErrorType || message.startsWith("ERR [")) {
       for (String code : NOT_READY) {
         if (message.startsWith(code) || message.contains("] " + code)) {

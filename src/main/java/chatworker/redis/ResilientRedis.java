@@ -101,10 +101,14 @@ public final class ResilientRedis {
       attempts.add(slot.start());
     }
     health.start(chooser.slots());
-    topology.start();
     // The attempts end on the slots' own loops: complete on the caller's context, as every call does.
-    Promise<Void> started = ((ContextInternal) vertx.getOrCreateContext()).promise();
-    Future.join(attempts).onComplete(done -> started.complete());
+    ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
+    Promise<Void> started = context.promise();
+    Future.join(attempts).onComplete(done -> {
+      // Once connections are up: the watch's first read is the baseline that a failover is told from.
+      context.runOnContext(v -> topology.start());
+      started.complete();
+    });
     return started.future();
   }
 

@@ -53,7 +53,8 @@ final class TopologyWatch implements SentinelEvents.Listener {
   private volatile String observedAt;
   private Set<String> lastMasters;
   private String lastSlotMap;
-  private long timer = -1;
+  private volatile long timer = -1;
+  private volatile boolean stopped;
   /** When the read under way began (nanoTime), or 0 when none is. */
   private long pollingSinceNanos;
 
@@ -116,6 +117,9 @@ final class TopologyWatch implements SentinelEvents.Listener {
 
   /** Starts reading (on the caller's context); standalone mode has nothing to read. */
   void start() {
+    if (stopped) {
+      return;
+    }
     if (events != null) {
       events.resubscribe();
     }
@@ -126,6 +130,7 @@ final class TopologyWatch implements SentinelEvents.Listener {
   }
 
   void stop() {
+    stopped = true;
     if (timer != -1) {
       vertx.cancelTimer(timer);
     }

@@ -17,6 +17,7 @@ import java.util.function.Function;
 final class AcknowledgedWrites {
 
   static final String VALUE = "v";
+  static final int TAGS = 64;
 
   final CallerLoad load;
   private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
@@ -24,7 +25,9 @@ final class AcknowledgedWrites {
 
   private AcknowledgedWrites(LayerHarness layer, int callers) {
     this.load = CallerLoad.start(layer.vertx, callers, i -> {
-      String key = "ack:" + next.incrementAndGet();
+      int n = next.incrementAndGet();
+      // 64 hash tags: few enough slots that each is written to all the time, when it moves too.
+      String key = "ack:{" + (n % TAGS) + "}:" + n;
       return layer.redis.sendDurable(Request.cmd(Command.SET).arg(key).arg(VALUE), true, Deadline.inMillis(2_000))
           .onSuccess(ok -> acknowledged.add(key));
     });
@@ -32,6 +35,11 @@ final class AcknowledgedWrites {
 
   static AcknowledgedWrites start(LayerHarness layer, int callers) {
     return new AcknowledgedWrites(layer, callers);
+  }
+
+  /** A key the load writes to, with hash tag {@code tag} (0..{@value #TAGS}-1). */
+  static String keyWithTag(int tag) {
+    return "ack:{" + tag + "}:0";
   }
 
   int acknowledged() {
