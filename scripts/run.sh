@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one chat-worker node. Builds the jar if needed; when no Redis answers at the configured URL
 # (CHATWORKER_REDIS_URL, else redis.url of the config file) and that URL is on this machine, starts
-# a throwaway local redis-server for the node and stops it when the node stops.
+# a throwaway local redis-server for the node and stops it when the node stops (standalone mode only:
+# with CHATWORKER_REDIS_MODE=sentinel or cluster the node uses the deployment it is given).
 # Usage: scripts/run.sh [--conf FILE]   (every CHATWORKER_* variable of docs/CONFIG.md applies)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -23,7 +24,9 @@ port=${hostport##*:}
 ensure_jar
 
 redis_pid=""
-if redis_answers "$host" "$port"; then
+if [[ "${CHATWORKER_REDIS_MODE:-standalone}" != standalone ]]; then
+  log "Redis ${CHATWORKER_REDIS_MODE} mode: using the deployment that CHATWORKER_REDIS_URL lists"
+elif redis_answers "$host" "$port"; then
   log "using the Redis that answers at $host:$port"
 elif [[ "$host" == 127.0.0.1 || "$host" == localhost ]]; then
   log "no Redis answers at $host:$port: starting a local one for this node"

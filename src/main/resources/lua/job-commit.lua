@@ -11,7 +11,8 @@
 --     chat) -> LOCK_LOST: a stale node cannot store a reply after losing its lock.
 --   * a succeeded record keeps neither the user message's seq nor ended marks: nothing reads them
 --     once the job succeeded (a late start of an ended run finds ALREADY_SUCCEEDED and takes nothing).
---   * safe to repeat.
+--   * safe to repeat; a repeat writes the chat's seq to its own value, so that a WAIT after it covers
+--     the first run's writes.
 --
 -- KEYS[1] chat hash   KEYS[2] message list   KEYS[3] chat lock   KEYS[4] job records (hash)
 -- KEYS[5] job expiry queue (list), see job-record.lua
@@ -25,6 +26,12 @@ local jobId = ARGV[5]
 if redis.call('GET', lock) ~= ARGV[1] then
   local record = readRecord(jobs, jobId, tonumber(ARGV[7]))
   if record and record.status == 'succeeded' then
+    -- Write something (seq, to its own value) so this run enters the replication stream: a WAIT after
+    -- it then covers the earlier run's commit too, whichever connection that ran on (ReplicaAcks).
+    local seq = redis.call('HGET', chat, 'seq')
+    if seq then
+      redis.call('HSET', chat, 'seq', seq)
+    end
     return {'ALREADY_SUCCEEDED', record.payload}
   end
   return {'LOCK_LOST'}

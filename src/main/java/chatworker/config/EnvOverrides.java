@@ -18,7 +18,10 @@ public final class EnvOverrides {
   private static Map<String, String> table() {
     Map<String, String> table = new LinkedHashMap<>();
     table.put("CHATWORKER_EVENT_LOOPS", "node.eventLoops");
+    table.put("CHATWORKER_REDIS_MODE", "redis.mode");
     table.put("CHATWORKER_REDIS_URL", "redis.url");
+    table.put("CHATWORKER_REDIS_MASTER_NAME", "redis.masterName");
+    table.put("CHATWORKER_REDIS_DURABILITY_REPLICAS", "redis.durability.replicas");
     table.put("CHATWORKER_REDIS_CONNECTIONS", "redis.connections");
     table.put("CHATWORKER_REDIS_TLS_CA", "redis.tls.caCertPath");
     table.put("CHATWORKER_HTTP_PORT", "http.port");

@@ -1,7 +1,10 @@
 package chatworker.redis;
 
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisReplicas;
+import io.vertx.redis.client.RedisRole;
 import java.util.concurrent.TimeUnit;
 
 /** The Vert.x Redis client's options, built from the layer's settings. */
@@ -12,13 +15,21 @@ final class ClientOptions {
   static RedisOptions of(RedisSettings settings) {
     int connections = settings.connections();
     RedisOptions options = new RedisOptions()
-        .setConnectionString(settings.url())
         .setPoolName("chatworker-redis") // a stable metrics label instead of a random id per start
         // Room for connect attempts abandoned at their deadline, which hold a socket until it idles out.
         .setMaxPoolSize(connections * 2)
         .setMaxPoolWaiting(connections * 2)
         // The client's per-connection queue must hold our own bound plus the health-check PINGs.
         .setMaxWaitingHandlers(settings.maxInFlightPerConnection() + 16);
+    settings.endpoints().forEach(options::addConnectionString);
+    switch (settings.mode()) {
+      case STANDALONE -> options.setType(RedisClientType.STANDALONE);
+      // Every connect asks the sentinels for the master, so a reconnect follows a failover.
+      case SENTINEL -> options.setType(RedisClientType.SENTINEL).setMasterName(settings.masterName())
+          .setRole(RedisRole.MASTER);
+      // Commands go to the master of their slot; the client follows MOVED and ASK and refreshes its map.
+      case CLUSTER -> options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
+    }
     // Change the defaults in place: setNetClientOptions(new …) would drop keepalive and no-delay.
     options.getNetClientOptions()
         .setConnectTimeout((int) settings.connectTimeoutMs())

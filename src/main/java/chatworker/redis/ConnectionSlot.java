@@ -60,6 +60,8 @@ final class ConnectionSlot {
   private final RedisSettings settings;
   private final RetryPolicy backoff;
   private final Listener listener;
+  /** Cluster mode: counts the redirects each node socket receives; null otherwise. */
+  private final RedirectCounter redirects;
 
   /** Reconnects of a connection that lived shorter than this count as failed attempts (no backoff reset). */
   private static final long STABLE_AFTER_NANOS = 1_000_000_000L;
@@ -75,7 +77,8 @@ final class ConnectionSlot {
   private long reconnectTimer = -1;
 
   ConnectionSlot(int index, Vertx vertx, Context context, Redis client, RedisSettings settings,
-      Listener listener) {
+      Listener listener, RedirectCounter redirects) {
+    this.redirects = redirects;
     this.index = index;
     this.vertx = vertx;
     this.context = context;
@@ -205,7 +208,12 @@ final class ConnectionSlot {
       forceClose(conn);
       return;
     }
-    FlushCoalescing.install(conn);
+    for (RedisConnection node : ClusterSockets.of(conn)) {
+      FlushCoalescing.install(node);
+      if (redirects != null) {
+        redirects.install(node);
+      }
+    }
     conn.endHandler(v -> lost(conn, "closed by Redis or the network"));
     conn.exceptionHandler(err -> {
       lost(conn, String.valueOf(err.getMessage()));
@@ -303,10 +311,12 @@ final class ConnectionSlot {
    * back to the pool, hung or not; the client's own {@code forceClose} is the one way to drop it.
    */
   static void forceClose(RedisConnection conn) {
-    if (conn instanceof PooledRedisConnection pooled) {
-      pooled.actual().forceClose();
-    } else {
-      conn.close();
+    for (RedisConnection node : ClusterSockets.of(conn)) {
+      if (node instanceof PooledRedisConnection pooled) {
+        pooled.actual().forceClose();
+      } else {
+        node.close();
+      }
     }
   }
 }

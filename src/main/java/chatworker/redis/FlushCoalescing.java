@@ -33,18 +33,24 @@ final class FlushCoalescing {
 
   /** Adds the handler to {@code conn}'s pipeline, unless its socket cannot be reached. */
   static void install(RedisConnection conn) {
+    ChannelHandlerContext vertxHandler = vertxHandler(conn);
+    if (vertxHandler != null && vertxHandler.pipeline().get(NAME) == null) {
+      // Right in front of Vert.x's handler: its flushes pass here first, on their way out.
+      vertxHandler.pipeline().addBefore(vertxHandler.name(), NAME, new FlushConsolidationHandler(MAX_ABSORBED, true));
+    }
+  }
+
+  /** Vert.x's own handler in the pipeline of {@code conn}'s socket, or null when it cannot be reached. */
+  static ChannelHandlerContext vertxHandler(RedisConnection conn) {
     if (NET_SOCKET == null || !(conn instanceof PooledRedisConnection pooled)
         || !(pooled.actual() instanceof RedisStandaloneConnection standalone)) {
-      return;
+      return null;
     }
     try {
-      ChannelHandlerContext vertxHandler = ((NetSocketInternal) NET_SOCKET.get(standalone)).channelHandlerContext();
-      if (vertxHandler.pipeline().get(NAME) == null) {
-        // Right in front of Vert.x's handler: its flushes pass here first, on their way out.
-        vertxHandler.pipeline().addBefore(vertxHandler.name(), NAME, new FlushConsolidationHandler(MAX_ABSORBED, true));
-      }
+      return ((NetSocketInternal) NET_SOCKET.get(standalone)).channelHandlerContext();
     } catch (IllegalAccessException | ClassCastException | IllegalArgumentException e) {
-      log.debug("Redis writes are not coalesced: {}", e.toString());
+      log.debug("Redis socket not reachable: {}", e.toString());
+      return null;
     }
   }
 

@@ -13,14 +13,25 @@ import java.util.stream.Stream;
 final class RedisErrors {
 
   /** Redis is reloading, busy or failing over: the command did not run, try again. */
-  private static final List<String> NOT_READY = List.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN");
+  private static final List<String> NOT_READY = List.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN");
   /** The error codes with which Redis refuses a login or a command of a client not logged in. */
   private static final List<String> AUTH_REFUSED = List.of("NOAUTH", "WRONGPASS");
   /** How servers without those codes say it (Redis before 6: {@code ERR invalid password}). */
   private static final List<String> AUTH_REFUSED_TEXT = List.of("invalid password", "invalid username-password");
-  /** This connection can no longer serve: not logged in, or talking to a replica. */
+  /**
+   * The connection reaches a replica: the master it was opened to was demoted in a failover. The
+   * command did not run (a replica refuses every write), so it may be sent again, to the new master.
+   */
+  private static final String READONLY = "READONLY";
+  /**
+   * This connection can no longer serve: not logged in, talking to a replica, or (a cluster
+   * connection) one of its sockets to the cluster's nodes closed.
+   */
   private static final List<String> CONNECTION_UNUSABLE =
-      Stream.concat(AUTH_REFUSED.stream(), Stream.of("READONLY")).toList();
+      Stream.concat(AUTH_REFUSED.stream(), Stream.of(READONLY, "Connection is closed")).toList();
+  /** A cluster connection found no live socket to the node that owns the slot: nothing was sent. */
+  private static final List<String> NO_NODE = List.of("Failed obtaining connection to",
+      "Failed to connect to all nodes of the cluster");
 
   /**
    * Commands that change the state of the connection they run on, or block it: on a connection that
@@ -74,6 +85,10 @@ final class RedisErrors {
           return new RedisFailure(Kind.NOT_CONNECTED, "Redis cannot serve yet: " + message, true, err);
         }
       }
+      if (message.startsWith(READONLY) || message.contains("] " + READONLY)) {
+        return new RedisFailure(Kind.NOT_CONNECTED, "the connection reaches a replica (the master moved): "
+            + message, true, err);
+      }
       for (String code : CONNECTION_UNUSABLE) {
         if (message.startsWith(code) || message.contains("] " + code)) {
           return new RedisFailure(Kind.CONNECTION_LOST, "the connection cannot serve: " + message, true, err);
@@ -86,8 +101,14 @@ final class RedisErrors {
       return RedisFailure.of(Kind.COMMAND_ERROR, "the Redis command is not valid (wrong arguments)");
     }
     if (message.contains("Connection is closed")) {
-      return new RedisFailure(Kind.NOT_CONNECTED, "the connection to Redis had closed before the command was written",
+      return new RedisFailure(Kind.NOT_CONNECTED, "the connection to Redis had closed before the command was written (Connection is closed)",
           true, err);
+    }
+    for (String text : NO_NODE) {
+      if (message.contains(text)) {
+        return new RedisFailure(Kind.NOT_CONNECTED, "no connection to the Redis node that serves the key: "
+            + message.lines().findFirst().orElse(message), true, err);
+      }
     }
     if (message.contains("waiting queue is full")) {
       return RedisFailure.of(Kind.QUEUE_FULL, "Redis request queue is full");
@@ -114,9 +135,10 @@ final class RedisErrors {
     return false;
   }
 
-  /** True when the failure means the connection it happened on must be dropped. */
+  /** True when the failure means the connection it happened on must be dropped (and a new one opened). */
   static boolean connectionUnusable(RedisFailure failure) {
     String message = String.valueOf(failure.getMessage());
-    return failure.kind() == Kind.CONNECTION_LOST && CONNECTION_UNUSABLE.stream().anyMatch(message::contains);
+    return (failure.kind() == Kind.CONNECTION_LOST || failure.kind() == Kind.NOT_CONNECTED)
+        && CONNECTION_UNUSABLE.stream().anyMatch(message::contains);
   }
 }

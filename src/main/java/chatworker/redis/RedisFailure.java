@@ -22,7 +22,12 @@ public final class RedisFailure extends RuntimeException {
     /** Redis answered with an error (WRONGTYPE, OOM, NOSCRIPT…): Redis itself is fine. */
     COMMAND_ERROR,
     /** The layer is closing or closed. */
-    CLOSED
+    CLOSED,
+    /**
+     * The master holds the write, but fewer replicas than {@code redis.durability.replicas} confirmed
+     * it in time: it could be lost with the master, so it is not acknowledged.
+     */
+    NOT_REPLICATED
   }
 
   private final Kind kind;

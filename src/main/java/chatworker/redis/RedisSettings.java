@@ -2,12 +2,19 @@ package chatworker.redis;
 
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Everything the resilient Redis layer can be told, with the defaults that {@code conf/chat-worker.json}
  * documents. Immutable; built once from the {@code redis} section of the node's configuration.
  *
- * @param url                      {@code redis://[user:password@]host:port[/db]} or {@code rediss://} for TLS
+ * @param mode                     standalone, sentinel or cluster (shared/CONTRACT.md, "Redis topologies")
+ * @param url                      {@code redis://[user:password@]host:port[/db]} or {@code rediss://} for TLS;
+ *                                 sentinel: the sentinels, cluster: seed nodes, comma-separated
+ * @param masterName               sentinel: the name the sentinels monitor
+ * @param durabilityReplicas       a write is acknowledged only once this many replicas hold it ({@code WAIT})
+ * @param durabilityWaitTimeoutMs  how long one {@code WAIT} may take before the write is answered as not durable
  * @param connections              held, pipelined connections to Redis (the connection bound)
  * @param maxInFlightPerConnection commands that may wait for a reply on one connection; beyond
  *                                 {@code connections × this} a call fails at once (the queue bound)
@@ -30,7 +37,11 @@ import java.net.URI;
  * @param tlsVerifyHostname        check the server certificate's host name
  */
 public record RedisSettings(
+    RedisMode mode,
     String url,
+    String masterName,
+    int durabilityReplicas,
+    long durabilityWaitTimeoutMs,
     int connections,
     int maxInFlightPerConnection,
     long commandTimeoutMs,
@@ -52,8 +63,22 @@ public record RedisSettings(
   public static final String DEFAULT_URL = "redis://127.0.0.1:6379";
 
   public RedisSettings {
-    require(url != null && (url.startsWith("redis://") || url.startsWith("rediss://")),
-        "redis.url must start with redis:// or rediss://");
+    require(mode != null, "redis.mode must be standalone, sentinel or cluster");
+    require(url != null && !url.isBlank(), "redis.url must be set");
+    List<String> endpoints = endpoints(url);
+    require(endpoints.stream().allMatch(e -> e.startsWith("redis://") || e.startsWith("rediss://")),
+        "redis.url must start with redis:// or rediss:// (each entry of a comma-separated list)");
+    require(mode != RedisMode.STANDALONE || endpoints.size() == 1,
+        "redis.url holds one URL in standalone mode (a list is for sentinel or cluster mode)");
+    require(endpoints.stream().map(e -> e.startsWith("rediss://")).distinct().count() == 1,
+        "redis.url entries must all use TLS (rediss://) or none");
+    require(mode != RedisMode.SENTINEL || (masterName != null && !masterName.isBlank()),
+        "redis.masterName must be set in sentinel mode");
+    require(durabilityReplicas >= 0 && durabilityReplicas <= 16, "redis.durability.replicas must be 0..16");
+    // A write waits for at most two WAITs (the one in flight when its reply came, then its own): both
+    // must end before the watchdog deems the connection hung.
+    require(durabilityWaitTimeoutMs > 0 && (durabilityReplicas == 0 || durabilityWaitTimeoutMs * 2 < commandTimeoutMs),
+        "redis.durability.waitTimeoutMs must be positive and, with durability on, less than half of redis.commandTimeoutMs");
     require(connections >= 1 && connections <= 64, "redis.connections must be 1..64");
     require(maxInFlightPerConnection >= 1 && maxInFlightPerConnection <= 100_000,
         "redis.maxInFlightPerConnection must be 1..100000");
@@ -81,8 +106,13 @@ public record RedisSettings(
     JsonObject retry = json.getJsonObject("retry", new JsonObject());
     JsonObject breaker = json.getJsonObject("breaker", new JsonObject());
     JsonObject tls = json.getJsonObject("tls", new JsonObject());
+    JsonObject durability = json.getJsonObject("durability", new JsonObject());
     return new RedisSettings(
+        RedisMode.parse(json.getString("mode", "standalone")),
         json.getString("url", DEFAULT_URL),
+        json.getString("masterName", "mymaster"),
+        durability.getInteger("replicas", 0),
+        durability.getLong("waitTimeoutMs", 300L),
         json.getInteger("connections", 4),
         json.getInteger("maxInFlightPerConnection", 512),
         json.getLong("commandTimeoutMs", 1_000L),
@@ -104,21 +134,38 @@ public record RedisSettings(
 
   /** A copy with another URL (tests point the same settings at a proxy). */
   public RedisSettings withUrl(String newUrl) {
-    return new RedisSettings(newUrl, connections, maxInFlightPerConnection, commandTimeoutMs,
+    return new RedisSettings(mode, newUrl, masterName, durabilityReplicas, durabilityWaitTimeoutMs, connections, maxInFlightPerConnection, commandTimeoutMs,
         defaultDeadlineMs, connectTimeoutMs, healthCheckIntervalMs, readIdleTimeoutMs,
         reconnectInitialDelayMs, reconnectMaxDelayMs, authRetryDelayMs, retryInitialDelayMs,
         retryMaxDelayMs, maxAttempts, breakerMaxFailures, breakerResetTimeoutMs, tlsCaCertPath,
         tlsVerifyHostname);
   }
 
-  /** True for {@code rediss://}. */
-  public boolean tls() {
-    return url.startsWith("rediss://");
+  /** A copy with another topology: mode, URL list and durability (tests and benchmarks). */
+  public RedisSettings withTopology(RedisMode newMode, String newUrl, int replicas) {
+    return new RedisSettings(newMode, newUrl, masterName, replicas, durabilityWaitTimeoutMs, connections,
+        maxInFlightPerConnection, commandTimeoutMs, defaultDeadlineMs, connectTimeoutMs, healthCheckIntervalMs,
+        readIdleTimeoutMs, reconnectInitialDelayMs, reconnectMaxDelayMs, authRetryDelayMs, retryInitialDelayMs,
+        retryMaxDelayMs, maxAttempts, breakerMaxFailures, breakerResetTimeoutMs, tlsCaCertPath, tlsVerifyHostname);
   }
 
-  /** The URL without user and password: the only form that may reach a log or a status page. */
+  /** The URL's entries: one in standalone mode, the sentinels or seed nodes otherwise. */
+  public List<String> endpoints() {
+    return endpoints(url);
+  }
+
+  private static List<String> endpoints(String url) {
+    return Arrays.stream(url.split(",")).map(String::trim).filter(e -> !e.isEmpty()).toList();
+  }
+
+  /** True for {@code rediss://}. */
+  public boolean tls() {
+    return url.trim().startsWith("rediss://");
+  }
+
+  /** The URL (each entry of a list) without user and password: the only form that may reach a log or a status page. */
   public String redactedUrl() {
-    return redact(url);
+    return String.join(",", endpoints().stream().map(RedisSettings::redact).toList());
   }
 
   /** Removes the user-info part of a Redis URL. */
@@ -135,9 +182,9 @@ public record RedisSettings(
   /** Never print the password: a record's default toString would. */
   @Override
   public String toString() {
-    return "RedisSettings[url=" + redactedUrl() + ", connections=" + connections
+    return "RedisSettings[mode=" + mode.label() + ", url=" + redactedUrl() + ", connections=" + connections
         + ", maxInFlightPerConnection=" + maxInFlightPerConnection + ", commandTimeoutMs=" + commandTimeoutMs
-        + ", defaultDeadlineMs=" + defaultDeadlineMs + "]";
+        + ", defaultDeadlineMs=" + defaultDeadlineMs + ", durabilityReplicas=" + durabilityReplicas + "]";
   }
 
   private static void require(boolean condition, String message) {

@@ -15,6 +15,7 @@ import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
@@ -41,6 +42,9 @@ public final class ResilientRedis {
   private final SlotChooser chooser;
   private final RetryLoop retries;
   private final Shutdown shutdown;
+  private final ReplicaAcks acks;
+  private final LongAdder redirects = new LongAdder();
+  private final TopologyWatch topology;
   private final AtomicBoolean started = new AtomicBoolean();
 
   private ResilientRedis(Vertx vertx, RedisSettings settings) {
@@ -49,6 +53,7 @@ public final class ResilientRedis {
     Context context = vertx.getOrCreateContext();
     Redis client = Redis.createClient(vertx, ClientOptions.of(settings));
     this.gate = new BreakerGate(vertx, settings, failures);
+    this.acks = new ReplicaAcks(settings);
     CommandAttempt attempt = new CommandAttempt(vertx, settings);
     this.health = new HealthChecks(vertx, context, settings, gate, attempt);
     List<ConnectionSlot> slots = new ArrayList<>();
@@ -56,11 +61,14 @@ public final class ResilientRedis {
       // Each connection on an event loop of its own (round robin over the loops): a job running on
       // that loop sends and hears back without handing over to another thread (see SlotChooser).
       Context slotContext = ((VertxInternal) vertx).createEventLoopContext();
-      slots.add(new ConnectionSlot(i, vertx, slotContext, client, settings, health));
+      slots.add(new ConnectionSlot(i, vertx, slotContext, client, settings, health,
+          settings.mode() == RedisMode.CLUSTER ? new RedirectCounter(redirects) : null));
     }
     this.chooser = new SlotChooser(slots, settings, health::authRejected);
     this.shutdown = new Shutdown(vertx, context, settings, client, chooser, health, gate);
     this.retries = new RetryLoop(vertx, settings, chooser, attempt, gate, shutdown);
+    this.topology = new TopologyWatch(vertx, settings,
+        request -> send(request, true, Deadline.inMillis(settings.defaultDeadlineMs())), redirects, acks);
   }
 
   /** Creates the layer on the current context (or a new one); call {@link #start()} next. */
@@ -81,6 +89,7 @@ public final class ResilientRedis {
       attempts.add(slot.start());
     }
     health.start(chooser.slots());
+    topology.start();
     // The attempts end on the slots' own loops: complete on the caller's context, as every call does.
     Promise<Void> started = ((ContextInternal) vertx.getOrCreateContext()).promise();
     Future.join(attempts).onComplete(done -> started.complete());
@@ -113,6 +122,21 @@ public final class ResilientRedis {
    */
   public Future<Response> sendCleanUp(Request request, boolean idempotent, Deadline deadline) {
     return send(request, idempotent, deadline, chooser.cleanUpLimit);
+  }
+
+  /**
+   * Sends a write whose success a client is told of (a job's commit, a created message, assistant or
+   * chat): like {@link #send}, but with {@code redis.durability.replicas} ≥ 1 it succeeds only once
+   * that many replicas hold the write, and fails as {@link Kind#NOT_REPLICATED} otherwise (see
+   * {@link ReplicaAcks}). A retried write must write again (a no-op write is enough) for the WAIT
+   * after it to cover what an earlier attempt wrote.
+   */
+  public Future<Response> sendDurable(Request request, boolean idempotent, Deadline deadline) {
+    RedisFailure refused = RedisErrors.refuse(request);
+    if (refused != null) {
+      return fail(refused);
+    }
+    return call(acks.durable(request), acks.cost(), chooser.ordinaryLimit, idempotent, deadline);
   }
 
   private Future<Response> send(Request request, boolean idempotent, Deadline deadline, int limit) {
@@ -167,12 +191,18 @@ public final class ResilientRedis {
         failures.snapshot(), gate.changes());
   }
 
+  /** What the layer last saw of the deployment: masters, replicas, failovers, redirects, WAITs. */
+  public RedisTopology topology() {
+    return topology.snapshot();
+  }
+
   /**
    * Stops taking calls (they fail with {@link Kind#CLOSED}), lets commands in flight finish for up to
    * the command timeout, then closes every socket; what is still in flight then fails, and reaches
    * its caller as {@link Kind#CLOSED} too.
    */
   public Future<Void> close() {
+    topology.stop();
     return shutdown.close();
   }
 }

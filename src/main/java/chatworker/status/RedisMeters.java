@@ -59,6 +59,20 @@ final class RedisMeters {
               r -> r.health().failures().getOrDefault(kind.name(), 0L))
           .description("Failed Redis calls by kind (REDIS.md)").tag("kind", kind.name()).register(registry));
     }
+    meters.add(FunctionCounter.builder("chatworker.redis.failovers", redis, r -> r.topology().failovers())
+        .description("Redis master changes seen (sentinel: the master; cluster: the set of masters)")
+        .register(registry));
+    meters.add(FunctionCounter.builder("chatworker.redis.slot.map.changes", redis, r -> r.topology().slotMapChanges())
+        .description("Redis Cluster slot map changes seen (failovers and resharding)").register(registry));
+    meters.add(FunctionCounter.builder("chatworker.redis.redirects", redis, r -> r.topology().redirects())
+        .description("MOVED and ASK replies received from Redis Cluster nodes (followed by the client)")
+        .register(registry));
+    meters.add(FunctionCounter.builder("chatworker.redis.durability.waits", redis, r -> r.topology().waits())
+        .description("WAITs sent to confirm that replicas hold acknowledged writes").register(registry));
+    meters.add(FunctionCounter.builder("chatworker.redis.durability.shortfalls", redis,
+            r -> r.topology().waitShortfalls())
+        .description("WAITs that confirmed fewer replicas than required: their writes were answered 503")
+        .register(registry));
     return meters;
   }
 

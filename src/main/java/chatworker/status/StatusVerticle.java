@@ -111,7 +111,7 @@ public final class StatusVerticle extends VerticleBase {
     json(ctx, 200, new JsonObject()
         .put("nodeId", nodeId)
         .put("clusterMembers", new JsonArray(clusterMembers.get()))
-        .put("redis", redis.health().toJson())
+        .put("redis", redis.health().toJson().put("topology", redis.topology().toJson()))
         .put("jobs", jobs.get()));
   }
 

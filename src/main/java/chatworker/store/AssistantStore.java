@@ -34,7 +34,7 @@ public final class AssistantStore {
     JsonObject stored = new JsonObject().put("id", id).mergeIn(assistant.copy())
         .put("id", id).put("memory", MemoryPolicy.of(assistant).toJson()).put("createdAt", Instant.now().toString());
     // SET of a fresh key to one value: repeating it changes nothing, so it may be retried.
-    return Guard.map(Guard.call(() -> redis.send(Request.cmd(Command.SET).arg(Keys.assistant(id))
+    return Guard.map(Guard.call(() -> redis.sendDurable(Request.cmd(Command.SET).arg(Keys.assistant(id))
         .arg(stored.encode()), true, deadline)), ok -> stored);
   }
 

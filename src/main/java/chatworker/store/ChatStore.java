@@ -69,7 +69,7 @@ public final class ChatStore {
       }
       chat.put("messageCount", 0);
       // HSET of a fresh key to fixed values: repeating it changes nothing, so it may be retried.
-      return Guard.map(redis.send(hset, true, deadline), ok -> chat);
+      return Guard.map(redis.sendDurable(hset, true, deadline), ok -> chat);
     });
   }
 
@@ -107,7 +107,7 @@ public final class ChatStore {
     return Guard.map(Guard.call(() -> {
       String message = MessageJson.openUser(UUID.randomUUID().toString(), chatId, text,
           tokenCounter.applyAsInt(text), Instant.now().toString(), metadata);
-      return APPEND.run(redis, List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId)),
+      return APPEND.runDurable(redis, List.of(Keys.chat(chatId), Keys.messages(chatId), Keys.lock(chatId)),
           List.of(message), false, deadline);
     }), reply -> {
       AppendOutcome.Status status = AppendOutcome.Status.valueOf(reply.get(0).toString());

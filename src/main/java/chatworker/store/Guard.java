@@ -52,7 +52,7 @@ final class Guard {
           "Redis did not answer in time: " + redis.getMessage(), redis);
       case COMMAND_ERROR -> new StoreFailure(StoreFailure.Kind.REFUSED,
           "Redis refused the command: " + redis.getMessage(), redis);
-      case BREAKER_OPEN, QUEUE_FULL, NOT_CONNECTED, CONNECTION_LOST, CLOSED -> new StoreFailure(
+      case BREAKER_OPEN, QUEUE_FULL, NOT_CONNECTED, CONNECTION_LOST, CLOSED, NOT_REPLICATED -> new StoreFailure(
           StoreFailure.Kind.UNAVAILABLE, "Redis is unavailable: " + redis.getMessage(), redis);
     };
   }

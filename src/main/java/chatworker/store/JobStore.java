@@ -1,6 +1,7 @@
 package chatworker.store;
 
 import chatworker.time.Deadline;
+import chatworker.redis.RedisMode;
 import chatworker.redis.ResilientRedis;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -107,7 +108,14 @@ public final class JobStore {
       if (read != null) {
         after.add(read.request());
       }
-      after.addAll(index.writeIfAbsent(r.jobId(), r.chatId(), now));
+      // On a Redis Cluster the index's shard lives on another slot, most likely another master, which a
+      // batch cannot reach: it goes on its own, at the same time. Elsewhere it rides behind the script.
+      List<Request> indexWrites = index.writeIfAbsent(r.jobId(), r.chatId(), now);
+      Future<List<Response>> indexedApart = redis.settings().mode() == RedisMode.CLUSTER
+          ? redis.batch(indexWrites, true, deadline) : null;
+      if (indexedApart == null) {
+        after.addAll(indexWrites);
+      }
       return Guard.compose(START.runFollowedBy(redis, chatKeys(r.chatId()),
           List.of(r.jobId(), r.lockToken(), r.nodeId(), Long.toString(r.leaseMs()), known == null ? "1" : "0",
               Long.toString(now + TimeUnit.SECONDS.toMillis(jobTtlSeconds)), userMessage, Long.toString(now)),
@@ -121,10 +129,11 @@ public final class JobStore {
             // Once STARTED the lock is ours: nothing appends between the script and these reads.
             Future<List<HistoryMessage>> history = reads.history(r.chatId(), r.historyLimit(), assistant, read,
                 read == null ? null : replies.get(1), deadline);
-            // the pipeline ends with the index's HSETNX (0: an entry was there) and EXPIREAT
-            boolean indexWritten = replies.get(replies.size() - 2).toLong() == 1;
-            Future<?> indexed = indexWritten ? Future.succeededFuture()
-                : redis.send(index.overwrite(r.jobId(), r.chatId(), now), true, deadline);
+            // the index's writes are its HSETNX (0: an entry was there) and EXPIREAT
+            Future<List<Response>> indexReplies = indexedApart != null ? indexedApart
+                : Future.succeededFuture(replies.subList(replies.size() - 2, replies.size()));
+            Future<?> indexed = indexReplies.compose(written -> written.get(0).toLong() == 1 ? Future.succeededFuture()
+                : redis.send(index.overwrite(r.jobId(), r.chatId(), now), true, deadline));
             String user = userMessageOf(reply, userMessage);
             return Guard.map(Future.all(history, indexed), done -> new StartOutcome(status, assistant,
                 history.result(), user, null));
@@ -156,7 +165,7 @@ public final class JobStore {
       String message = MessageJson.openAssistant(r.assistantMessageId(), r.chatId(), r.assistantText(),
           r.assistantTokens(), r.now(), r.jobId());
       long now = System.currentTimeMillis();
-      return COMMIT.run(redis, chatKeys(r.chatId()),
+      return COMMIT.runDurable(redis, chatKeys(r.chatId()),
               List.of(r.lockToken(), Long.toString(now + TimeUnit.SECONDS.toMillis(jobTtlSeconds)), message,
                   MessageJson.openField(r.replyWithoutMessage(), "message"), r.jobId(), r.nodeId(),
                   Long.toString(now)),

@@ -88,6 +88,15 @@ public final class LuaScript {
   }
 
   /**
+   * Runs a script whose success a client is told of, through {@link ResilientRedis#sendDurable}: with
+   * durability on it answers only once the replicas hold what it wrote.
+   */
+  public Future<Response> runDurable(ResilientRedis redis, List<String> keys, List<String> args,
+      boolean idempotent, Deadline deadline) {
+    return run(redis::sendDurable, keys, args, idempotent, deadline);
+  }
+
+  /**
    * Runs a script that frees what others wait for (a lock's release, a failed job's end) through
    * {@link ResilientRedis#sendCleanUp}, which may use the places of the in-flight bound that ordinary
    * calls leave free.
@@ -97,7 +106,7 @@ public final class LuaScript {
     return run(redis::sendCleanUp, keys, args, idempotent, deadline);
   }
 
-  /** How a script's command is sent: {@link ResilientRedis#send} or {@link ResilientRedis#sendCleanUp}. */
+  /** How a script's command is sent: {@link ResilientRedis#send}, {@code sendDurable} or {@code sendCleanUp}. */
   private interface Sender {
     Future<Response> send(Request request, boolean idempotent, Deadline deadline);
   }

@@ -53,4 +53,28 @@ class RedisErrorsTest {
     assertThat(RedisErrors.connectionUnusable(readOnly)).isTrue();
     assertThat(RedisErrors.connectionUnusable(RedisErrors.classify(ErrorType.create("WRONGTYPE x")))).isFalse();
   }
+
+  /**
+   * Verifies how a failover reaches a call: READONLY (a demoted master) and a cluster connection with
+   * no socket to the slot's node mean the command did not run, so it may be sent again (NOT_CONNECTED)
+   * and the connection is replaced; CLUSTERDOWN is "not ready yet".
+   */
+  @Test
+  @DisplayName("READONLY, a missing node connection and CLUSTERDOWN are retryable; READONLY replaces the connection")
+  void failoverErrorsAreRetryable() {
+    RedisFailure readOnly = RedisErrors.classify(ErrorType.create("READONLY You can't write against a read only replica."));
+    assertThat(readOnly.kind()).isEqualTo(Kind.NOT_CONNECTED);
+    assertThat(readOnly.outage()).isTrue();
+    assertThat(RedisErrors.connectionUnusable(readOnly)).isTrue();
+    assertThat(RedisErrors.classify(ErrorType.create("ERR [0] READONLY You can't write against a read only replica."))
+        .kind()).isEqualTo(Kind.NOT_CONNECTED);
+
+    RedisFailure noNode = RedisErrors.classify(new IllegalStateException("Failed obtaining connection to: redis://127.0.0.1:7001"));
+    assertThat(noNode.kind()).isEqualTo(Kind.NOT_CONNECTED);
+    RedisFailure closed = RedisErrors.classify(new IllegalStateException("Connection is closed"));
+    assertThat(closed.kind()).isEqualTo(Kind.NOT_CONNECTED);
+    assertThat(RedisErrors.connectionUnusable(closed)).as("a cluster connection with a closed node socket").isTrue();
+    assertThat(RedisErrors.classify(ErrorType.create("CLUSTERDOWN The cluster is down")).kind())
+        .isEqualTo(Kind.NOT_CONNECTED);
+  }
 }

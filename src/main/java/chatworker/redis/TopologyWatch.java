@@ -1,0 +1,184 @@
+package chatworker.redis;
+
+import chatworker.redis.RedisTopology.Node;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the deployment every {@value #INTERVAL_MS} ms, for /status and /metrics, and logs a failover
+ * when the master (sentinel) or the set of masters (cluster) changes: in sentinel mode from the
+ * sentinels, in cluster mode with {@code CLUSTER SLOTS} through the layer. The layer does not depend
+ * on it: connections follow a failover by themselves (a reconnect asks the sentinels or the cluster
+ * again, and a READONLY reply takes a connection to a demoted master out of service).
+ */
+final class TopologyWatch {
+
+  private static final Logger log = LoggerFactory.getLogger(ResilientRedis.class);
+  static final long INTERVAL_MS = 2_000;
+
+  private final Vertx vertx;
+  private final RedisSettings settings;
+  private final Function<Request, Future<Response>> clusterSend;
+  private final List<Redis> sentinels = new ArrayList<>();
+  private final LongAdder redirects;
+  private final ReplicaAcks acks;
+  private volatile List<Node> masters;
+  private volatile List<Node> replicas = List.of();
+  private volatile long failovers;
+  private volatile String lastFailoverAt;
+  private volatile long slotMapChanges;
+  private volatile String observedAt;
+  private Set<String> lastMasters;
+  private String lastSlotMap;
+  private int nextSentinel;
+  private long timer = -1;
+  private boolean polling;
+
+  TopologyWatch(Vertx vertx, RedisSettings settings, Function<Request, Future<Response>> clusterSend,
+      LongAdder redirects, ReplicaAcks acks) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.clusterSend = clusterSend;
+    this.redirects = redirects;
+    this.acks = acks;
+    this.masters = settings.mode() == RedisMode.STANDALONE
+        ? List.of(new Node(address(settings.url()), null, null, null)) : List.of();
+    if (settings.mode() == RedisMode.SENTINEL) {
+      for (String url : settings.endpoints()) {
+        RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolSize(1).setMaxPoolWaiting(4);
+        options.getNetClientOptions().setConnectTimeout((int) settings.connectTimeoutMs());
+        sentinels.add(Redis.createClient(vertx, options));
+      }
+    }
+  }
+
+  /** Starts reading (on the caller's context); standalone mode has nothing to read. */
+  void start() {
+    if (settings.mode() != RedisMode.STANDALONE) {
+      poll();
+      timer = vertx.setPeriodic(INTERVAL_MS, t -> poll());
+    }
+  }
+
+  void stop() {
+    if (timer != -1) {
+      vertx.cancelTimer(timer);
+    }
+    sentinels.forEach(Redis::close);
+  }
+
+  RedisTopology snapshot() {
+    return new RedisTopology(settings.mode().label(), masters, replicas, failovers, lastFailoverAt, slotMapChanges,
+        redirects.sum(), settings.durabilityReplicas(), acks.waits(), acks.shortfalls(), observedAt);
+  }
+
+  private void poll() {
+    if (polling) {
+      return; // the last read has not ended (a sentinel or node that does not answer): skip a turn
+    }
+    polling = true;
+    Future<Void> read = settings.mode() == RedisMode.SENTINEL ? readSentinel() : readCluster();
+    read.onComplete(done -> polling = false);
+  }
+
+  private Future<Void> readSentinel() {
+    Redis sentinel = sentinels.get(nextSentinel);
+    String name = settings.masterName();
+    return sentinel.send(Request.cmd(Command.SENTINEL).arg("GET-MASTER-ADDR-BY-NAME").arg(name))
+        .compose(addr -> sentinel.send(Request.cmd(Command.SENTINEL).arg("REPLICAS").arg(name)).map(list -> {
+          String master = addr == null ? null : addr.get(0) + ":" + addr.get(1);
+          List<Node> seen = new ArrayList<>();
+          for (Response replica : list) {
+            String flags = field(replica, "flags");
+            if (flags != null && (flags.contains("s_down") || flags.contains("o_down") || flags.contains("disconnected"))) {
+              continue; // a replica the sentinels cannot reach is not one the data is safe on
+            }
+            seen.add(new Node(field(replica, "ip") + ":" + field(replica, "port"), null,
+                field(replica, "master-host") + ":" + field(replica, "master-port"),
+                "ok".equals(field(replica, "master-link-status"))));
+          }
+          observed(master == null ? List.of() : List.of(new Node(master, null, null, null)), seen);
+          return (Void) null;
+        }))
+        .onFailure(err -> nextSentinel = (nextSentinel + 1) % sentinels.size()); // ask another next time
+  }
+
+  private Future<Void> readCluster() {
+    return clusterSend.apply(Request.cmd(Command.CLUSTER).arg("SLOTS")).map(slots -> {
+      List<String> masterAddresses = new ArrayList<>();
+      List<String> ranges = new ArrayList<>();
+      List<Node> seenReplicas = new ArrayList<>();
+      for (Response range : slots) {
+        String master = range.get(2).get(0) + ":" + range.get(2).get(1);
+        int i = masterAddresses.indexOf(master);
+        String span = range.get(0).toInteger() + "-" + range.get(1).toInteger();
+        if (i < 0) {
+          masterAddresses.add(master);
+          ranges.add(span);
+        } else {
+          ranges.set(i, ranges.get(i) + "," + span);
+        }
+        for (int r = 3; r < range.size(); r++) {
+          Node replica = new Node(range.get(r).get(0) + ":" + range.get(r).get(1), null, master, null);
+          if (!seenReplicas.contains(replica)) {
+            seenReplicas.add(replica);
+          }
+        }
+      }
+      List<Node> seenMasters = new ArrayList<>();
+      for (int i = 0; i < masterAddresses.size(); i++) {
+        seenMasters.add(new Node(masterAddresses.get(i), ranges.get(i), null, null));
+      }
+      String slotMap = seenMasters.toString();
+      if (lastSlotMap != null && !lastSlotMap.equals(slotMap)) {
+        slotMapChanges++;
+      }
+      lastSlotMap = slotMap;
+      observed(seenMasters, seenReplicas);
+      return null;
+    });
+  }
+
+  /** Records what was read; a master that was not one before means a failover happened. */
+  private void observed(List<Node> seenMasters, List<Node> seenReplicas) {
+    Set<String> now = new HashSet<>();
+    seenMasters.forEach(m -> now.add(m.address()));
+    if (lastMasters != null && !now.isEmpty() && !lastMasters.containsAll(now)) {
+      failovers++;
+      lastFailoverAt = Instant.now().toString();
+      log.warn("Redis failover: the master{} now {} (was {})", now.size() > 1 ? "s are" : " is", now, lastMasters);
+    }
+    if (!now.isEmpty()) {
+      lastMasters = now;
+    }
+    masters = List.copyOf(seenMasters);
+    replicas = List.copyOf(seenReplicas);
+    observedAt = Instant.now().toString();
+  }
+
+  /** A field of a sentinel's reply entry (a map in RESP3, a flat list of names and values in RESP2). */
+  private static String field(Response entry, String name) {
+    Response value = entry.containsKey(name) ? entry.get(name) : null;
+    return value == null ? null : value.toString();
+  }
+
+  private static String address(String url) {
+    URI uri = URI.create(url.trim());
+    return uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort());
+  }
+}
