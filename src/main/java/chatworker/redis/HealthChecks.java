@@ -2,10 +2,12 @@ package chatworker.redis;
 
 import chatworker.time.Deadline;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -88,13 +90,27 @@ final class HealthChecks implements ConnectionSlot.Listener {
     slot.reserve(1, Integer.MAX_VALUE);
     long started = System.nanoTime();
     // A deadline past the command timeout: only the slot's watchdog ends a hung PING.
-    attempt.run(new SlotChooser.Pick(slot, conn, null), c -> c.send(Request.cmd(Command.PING)), 1,
+    attempt.run(new SlotChooser.Pick(slot, conn, null), HealthChecks::pingEveryNode, 1,
         Deadline.inMillis(settings.commandTimeoutMs() + 1_000))
         .onSuccess(pong -> {
           lastPingMicros.set(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started));
           gate.pingAnswered();
         })
         .onFailure(err -> gate.pingFailed((RedisFailure) err));
+  }
+
+  /**
+   * One PING on each socket of the connection: a cluster connection has one per node, and the client
+   * would send a keyless PING to a random one, leaving the others idle until the read-idle timeout
+   * closed them (and with them the whole connection).
+   */
+  private static Future<Response> pingEveryNode(RedisConnection conn) {
+    List<RedisConnection> nodes = ClusterSockets.of(conn);
+    if (nodes.size() == 1) {
+      return nodes.get(0).send(Request.cmd(Command.PING));
+    }
+    List<Future<Response>> pongs = nodes.stream().map(node -> node.send(Request.cmd(Command.PING))).toList();
+    return Future.all(pongs).map(all -> pongs.get(0).result());
   }
 
   /** Latency of the last successful PING in milliseconds, -1 before the first. */
