@@ -65,7 +65,7 @@ snapshot() {
 # Another build may be rewriting target/ right now: build once more when the copy is incomplete.
 snapshot || { build && snapshot; } || { log "target/ is incomplete even after a build"; exit 3; }
 mkdir -p "$OUT"
-rm -f "$OUT"/node-*.log "$OUT"/redis-*.log "$OUT/unexpected-failures.txt" "$OUT/report.html" "$OUT/report.png" "$OUT/summary.json"
+rm -f "$OUT"/node-*.log "$OUT"/redis-*.log "$OUT/unexpected-failures.txt" "$OUT/redis-clients.txt" "$OUT/report.html" "$OUT/report.png" "$OUT/summary.json"
 
 status=0
 # shellcheck disable=SC2086 # CHAOS_JAVA_OPTS is a list of flags

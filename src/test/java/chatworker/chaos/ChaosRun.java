@@ -12,6 +12,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,7 +115,7 @@ public final class ChaosRun {
       int ackedMissingInRedis = verifier.checkAckedInRedis(redis);
       NodeFleet.sleep(Math.max(0, lockCheckedAt + leaseMs + 1_000 - System.currentTimeMillis()));
       int locksAfterLease = Verifier.locks(redis, ledger).getInteger("count");
-      JsonObject connections = connections(redis, options.nodes() * connectionsPerNode);
+      JsonObject connections = connections(redis, options.nodes() * connectionsPerNode, out);
       List<JsonObject> faultList = new ArrayList<>(ledger.faults);
       int staleRunning = verifier.staleRunningRecords(faultList);
 
@@ -174,19 +175,26 @@ public final class ChaosRun {
 
   /**
    * Normal clients on the masters at the end (the fixtures' own connections and the sentinels' links
-   * left out), against what the nodes' pools hold: {@code nodes × redis.connections}, per master.
+   * left out), against what the nodes' pools hold: {@code nodes × redis.connections} on each master.
+   * Their CLIENT LIST lines go to {@code redis-clients.txt}, to tell a leak from a pool.
    */
-  private static JsonObject connections(RedisUnderTest redis, int configured) {
+  private static JsonObject connections(RedisUnderTest redis, int perMasterConfigured, Path out)
+      throws IOException {
     JsonObject perMaster = new JsonObject();
+    StringBuilder lines = new StringBuilder();
     int total = 0;
-    for (RedisServer master : redis.masters()) {
-      int n = (int) Arrays.stream(master.command("CLIENT", "LIST", "TYPE", "normal").split("\n"))
+    List<RedisServer> masters = redis.masters();
+    for (RedisServer master : masters) {
+      List<String> clients = Arrays.stream(master.command("CLIENT", "LIST", "TYPE", "normal").split("\n"))
           .filter(line -> !line.isBlank() && !line.contains(" name=fixture-") && !line.contains(" name=sentinel-"))
-          .count();
-      perMaster.put(String.valueOf(master.port()), n);
-      total += n;
+          .toList();
+      perMaster.put(String.valueOf(master.port()), clients.size());
+      total += clients.size();
+      clients.forEach(c -> lines.append(master.port()).append(' ').append(c).append('\n'));
     }
-    return new JsonObject().put("atEnd", total).put("configured", configured).put("perMaster", perMaster);
+    Files.writeString(out.resolve("redis-clients.txt"), lines);
+    return new JsonObject().put("atEnd", total).put("configured", perMasterConfigured * masters.size())
+        .put("perMaster", perMaster);
   }
 
   private static JsonObject summary(ChaosOptions options, Ledger ledger, Verifier v, JsonObject locks,
