@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
 # The chaos run: the seed scenario at scale under a schedule of faults (docs/RELIABILITY.md).
-#   scripts/chaos.sh [--nodes 3] [--users 200] [--duration 120]
-#                    [--faults all|none|restart,kill-clients,blackhole,slow,node-kill,oom,rolling-restart] [--short]
-# --short is the CI profile: about a minute, 30 users, each fault once, shorter fault windows.
-# Builds the test classes when stale, runs chatworker.chaos.ChaosRun (which starts redis-server with
-# AOF fsync always behind a fault proxy, the nodes as processes, and the load client), prints one JSON
-# line per fault and a summary line on stdout, writes target/chaos/report.html and, when Chromium is
-# there, target/chaos/report.png. Exits 0 only when lost, cross-talk, duplicates,
-# acknowledged-but-missing and leaked locks are all zero.
+#   scripts/chaos.sh [--redis standalone|sentinel|cluster] [--durability N] [--nodes 3] [--users 200]
+#                    [--duration 120] [--faults all|none|<list>] [--short]
+# --redis: the Redis the nodes use (default standalone):
+#   standalone  one redis-server (AOF fsync always) behind a fault proxy; faults restart, kill-clients,
+#               blackhole, slow, node-kill, oom (all), rolling-restart (only when named)
+#   sentinel    a master, 2 replicas, 3 sentinels (nodes get the sentinels, master name mymaster);
+#               faults failover, master-kill, node-kill (all), rolling-restart
+#   cluster     3 masters with a replica each (nodes get the seeds); faults failover, master-kill,
+#               reshard, node-kill (all), rolling-restart
+#   failover     SENTINEL FAILOVER, or CLUSTER FAILOVER of the master holding the most live chats
+#   master-kill  kill -9 of Sentinel's master or of that cluster master; a replica is promoted, the old
+#                master is started again some seconds later and comes back as a replica
+#   reshard      moves the slots of live chats to another master while the users write them
+#   A fault that does not apply to the topology is refused with the reason.
+# --durability N: replicas that must confirm a write before a client hears of it (WAIT); default 1 on
+#   sentinel and cluster, 0 on standalone.
+# --short is the CI profile: about a minute of load, 30 users, each fault once, shorter fault windows.
+# Builds the test classes when stale, runs chatworker.chaos.ChaosRun (which starts Redis, the nodes as
+# processes, and the load client), prints one JSON line per fault (with the times from the fault and
+# from its heal to the first success and to 80 % of the baseline throughput) and a summary line on
+# stdout, writes target/chaos/report.html and, when Chromium is there, target/chaos/report.png. Exits 0
+# only when lost, cross-talk, duplicates, acknowledged-but-missing (read through the nodes and in Redis)
+# and leaked locks are all zero and every fault happened.
 # CHAOS_JAVA_OPTS adds JVM flags to the load client; CHAOS_NO_PNG=1 skips the screenshot (CI).
 set -euo pipefail
 
@@ -50,7 +65,7 @@ snapshot() {
 # Another build may be rewriting target/ right now: build once more when the copy is incomplete.
 snapshot || { build && snapshot; } || { log "target/ is incomplete even after a build"; exit 3; }
 mkdir -p "$OUT"
-rm -f "$OUT"/node-*.log "$OUT/report.html" "$OUT/report.png" "$OUT/summary.json"
+rm -f "$OUT"/node-*.log "$OUT"/redis-*.log "$OUT/unexpected-failures.txt" "$OUT/redis-clients.txt" "$OUT/report.html" "$OUT/report.png" "$OUT/summary.json"
 
 status=0
 # shellcheck disable=SC2086 # CHAOS_JAVA_OPTS is a list of flags

@@ -2,69 +2,110 @@ package chatworker.chaos;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * What a chaos run does: how many nodes and simulated users, how long, which faults, and how long each
- * fault lasts. {@code --short} is the CI profile: about a minute, 30 users, every fault once, shorter
- * fault windows.
+ * What a chaos run does: which Redis topology, how many nodes and simulated users, how long, which
+ * faults, and how long each fault lasts. {@code --short} is the CI profile: about a minute, 30 users,
+ * every fault once, shorter fault windows.
  */
-record ChaosOptions(int nodes, int users, int durationSeconds, List<String> faults, boolean shortRun,
-    String outDir) {
+record ChaosOptions(String redis, int durability, int nodes, int users, int durationSeconds,
+    List<String> faults, boolean shortRun, String outDir) {
 
-  /** What {@code --faults all} runs (the full run and CI's {@code --short} run). */
-  static final List<String> ALL_FAULTS =
-      List.of("restart", "kill-clients", "blackhole", "slow", "node-kill", "oom");
-  /** Every fault there is; those beyond {@link #ALL_FAULTS} run only when named in {@code --faults}. */
-  static final List<String> KNOWN_FAULTS =
-      List.of("restart", "kill-clients", "blackhole", "slow", "node-kill", "oom", "rolling-restart");
+  static final List<String> TOPOLOGIES = List.of("standalone", "sentinel", "cluster");
+
+  /** What {@code --faults all} (and no {@code --faults}) runs, per topology. */
+  static final Map<String, List<String>> ALL_FAULTS = Map.of(
+      "standalone", List.of("restart", "kill-clients", "blackhole", "slow", "node-kill", "oom"),
+      "sentinel", List.of("failover", "master-kill", "node-kill"),
+      "cluster", List.of("failover", "master-kill", "reshard", "node-kill"));
+
+  /**
+   * Every fault each topology can take; those beyond {@link #ALL_FAULTS} run only when named. The
+   * standalone faults act on the one server or on the proxy in front of it, which the topologies have
+   * not; the topology faults need a master to fail over, kill or move slots from.
+   */
+  static final Map<String, List<String>> KNOWN_FAULTS = Map.of(
+      "standalone", List.of("restart", "kill-clients", "blackhole", "slow", "node-kill", "oom", "rolling-restart"),
+      "sentinel", List.of("failover", "master-kill", "node-kill", "rolling-restart"),
+      "cluster", List.of("failover", "master-kill", "reshard", "node-kill", "rolling-restart"));
 
   static ChaosOptions parse(String[] args) {
+    String redis = "standalone";
+    Integer durability = null;
     int nodes = 3;
     Integer users = null;
     Integer duration = null;
-    List<String> faults = ALL_FAULTS;
+    String faultArg = "all";
     boolean shortRun = false;
     String out = "target/chaos";
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
+        case "--redis" -> redis = args[++i];
+        case "--durability" -> durability = Integer.parseInt(args[++i]);
         case "--nodes" -> nodes = Integer.parseInt(args[++i]);
         case "--users" -> users = Integer.parseInt(args[++i]);
         case "--duration" -> duration = Integer.parseInt(args[++i]);
-        case "--faults" -> faults = parseFaults(args[++i]);
+        case "--faults" -> faultArg = args[++i];
         case "--short" -> shortRun = true;
         case "--out" -> out = args[++i];
-        default -> throw new IllegalArgumentException("unknown argument " + arg
-            + " (use --nodes N --users N --duration S --faults all|a,b --short --out DIR)");
+        default -> throw new IllegalArgumentException("unknown argument " + arg + " (use --redis "
+            + "standalone|sentinel|cluster --durability N --nodes N --users N --duration S --faults all|a,b "
+            + "--short --out DIR)");
       }
     }
+    if (!TOPOLOGIES.contains(redis)) {
+      throw new IllegalArgumentException("--redis must be one of " + TOPOLOGIES + ", not " + redis);
+    }
+    // Replicas must confirm a write where there are replicas: that is what a master's loss tests.
+    int replicas = durability != null ? durability : redis.equals("standalone") ? 0 : 1;
+    if (replicas < 0 || redis.equals("standalone") && replicas > 0) {
+      throw new IllegalArgumentException("--durability must be 0 with --redis standalone (no replicas), "
+          + "and not negative");
+    }
+    List<String> faults = parseFaults(redis, faultArg);
     for (String needsTwo : List.of("node-kill", "rolling-restart")) {
       if (nodes < 2 && faults.contains(needsTwo)) {
         throw new IllegalArgumentException(needsTwo + " needs --nodes 2 or more");
       }
     }
-    return new ChaosOptions(nodes, users != null ? users : shortRun ? 30 : 200,
+    return new ChaosOptions(redis, replicas, nodes, users != null ? users : shortRun ? 30 : 200,
         duration != null ? duration : shortRun ? 60 : 120, faults, shortRun, out);
   }
 
-  private static List<String> parseFaults(String value) {
+  private static List<String> parseFaults(String redis, String value) {
     if (value.equals("all")) {
-      return ALL_FAULTS;
+      return ALL_FAULTS.get(redis);
     }
     if (value.equals("none")) {
       return List.of();
     }
     List<String> faults = new ArrayList<>();
     for (String f : value.split(",")) {
-      if (!KNOWN_FAULTS.contains(f.trim())) {
-        throw new IllegalArgumentException("unknown fault " + f + "; known: " + KNOWN_FAULTS);
+      String fault = f.trim();
+      if (!KNOWN_FAULTS.get(redis).contains(fault)) {
+        throw new IllegalArgumentException(whyNot(redis, fault));
       }
-      faults.add(f.trim());
+      faults.add(fault);
     }
     return faults;
   }
 
-  /** How long a timed fault (kill-clients, slow, node-kill down time) lasts, in seconds. */
+  private static String whyNot(String redis, String fault) {
+    String known = "; with --redis " + redis + " the faults are " + KNOWN_FAULTS.get(redis);
+    if (KNOWN_FAULTS.get("standalone").contains(fault)) {
+      return "fault " + fault + " acts on the single server or the fault proxy in front of it, which only "
+          + "--redis standalone has" + known;
+    }
+    if (KNOWN_FAULTS.get("cluster").contains(fault)) {
+      return "fault " + fault + (fault.equals("reshard") ? " moves slots: it needs --redis cluster"
+          : " needs masters and replicas: --redis sentinel or cluster") + known;
+    }
+    return "unknown fault " + fault + known;
+  }
+
+  /** How long a timed fault (kill-clients, slow, node-kill down time, a killed master's) lasts, in seconds. */
   int longFaultSeconds() {
     return shortRun ? 5 : 10;
   }

@@ -5,7 +5,6 @@ import chatworker.cli.SubmitClient;
 import chatworker.cluster.ClusterSettings;
 import chatworker.cluster.HazelcastSetup;
 import chatworker.testing.Await;
-import chatworker.testing.FaultProxy;
 import chatworker.testing.RedisServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,21 +12,25 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The chaos run: Redis (AOF, fsync always) behind a fault proxy, N chat-worker node processes, and a
- * load client that joins the cluster as a lite member and runs the simulated users, while a schedule of
- * faults hits Redis and the nodes. Prints one JSON line per fault and a summary line on stdout, writes
+ * The chaos run: Redis (standalone with AOF and fsync always behind a fault proxy, a Sentinel topology
+ * or a Redis Cluster, see {@link RedisUnderTest}), N chat-worker node processes, and a load client that
+ * joins the cluster as a lite member and runs the simulated users, while a schedule of faults hits
+ * Redis and the nodes. Prints one JSON line per fault and a summary line on stdout, writes
  * {@code report.html} and {@code summary.json}, and exits 0 only when nothing was lost, crossed,
- * duplicated, acknowledged-but-missing or left locked. See docs/RELIABILITY.md.
+ * duplicated, acknowledged-but-missing or left locked, and every fault happened. See docs/RELIABILITY.md.
  */
 public final class ChaosRun {
 
@@ -62,13 +65,14 @@ public final class ChaosRun {
     config.getJsonObject("shutdown").put("drainTimeoutMs", 3_000);
     int connectionsPerNode = config.getJsonObject("redis").getInteger("connections");
 
-    RedisServer redis = RedisServer.start(RedisServer.Options.defaults().withAppendOnly(true));
-    FaultProxy proxy = FaultProxy.startFor(redis);
-    NodeFleet fleet = new NodeFleet(options.nodes(), proxy.url(), out, config);
+    RedisUnderTest redis = RedisUnderTest.start(options);
+    NodeFleet fleet = null;
     Vertx vertx = null;
     try {
-      System.err.printf("chaos: redis %s (proxy %s), starting %d nodes, cluster %s%n", redis.url(),
-          proxy.url(), options.nodes(), fleet.clusterName);
+      config.getJsonObject("redis").mergeIn(redis.nodeSettings(options.durability()), true);
+      fleet = new NodeFleet(options.nodes(), redis.url(), out, config);
+      System.err.printf("chaos: %s, durability %d, starting %d nodes, cluster %s%n", redis.describe(),
+          options.durability(), options.nodes(), fleet.clusterName);
       fleet.startAll(120_000);
       vertx = clientVertx(fleet);
       SubmitClient client = new SubmitClient(vertx, 10_000, 2);
@@ -84,12 +88,11 @@ public final class ChaosRun {
       }
       long warmupMs = options.shortRun() ? 6_000 : 10_000;
       long tailMs = options.shortRun() ? 5_000 : 8_000;
-      int faultSeconds = FaultSchedule.faultSeconds(options.faults(), options.longFaultSeconds(),
-          options.nodes());
+      int faultSeconds = FaultSchedule.faultSeconds(options);
       int n = Math.max(1, options.faults().size());
       long spareMs = options.durationSeconds() * 1000L - warmupMs - tailMs - faultSeconds * 1000L;
       long gapMs = Math.max(3_000, spareMs / n);
-      FaultSchedule schedule = new FaultSchedule(options, redis, proxy, fleet, ledger);
+      FaultSchedule schedule = new FaultSchedule(options, redis, fleet, ledger);
       Thread faults = new Thread(() -> schedule.run(warmupMs, gapMs), "chaos-faults");
       faults.start();
       NodeFleet.sleep(options.durationSeconds() * 1000L);
@@ -109,17 +112,17 @@ public final class ChaosRun {
       long leaseMs = config.getJsonObject("generation").getLong("lockLeaseMs");
       long lockCheckedAt = System.currentTimeMillis();
       verifier.checkChats();
+      int ackedMissingInRedis = verifier.checkAckedInRedis(redis);
       NodeFleet.sleep(Math.max(0, lockCheckedAt + leaseMs + 1_000 - System.currentTimeMillis()));
       int locksAfterLease = Verifier.locks(redis, ledger).getInteger("count");
-      int connectionsAtEnd = redis.normalClientCount();
+      JsonObject connections = connections(redis, options.nodes() * connectionsPerNode, out);
       List<JsonObject> faultList = new ArrayList<>(ledger.faults);
       int staleRunning = verifier.staleRunningRecords(faultList);
 
       List<JsonObject> buckets = ledger.buckets(loadEndMs);
-      JsonArray faultRecords = recoveries(ledger, loadEndMs);
-      JsonObject summary = summary(options, ledger, verifier, locks, connectionsAtEnd,
-          options.nodes() * connectionsPerNode, faultRecords).put("locksAfterLease", locksAfterLease)
-          .put("staleRunningRecords", staleRunning);
+      JsonArray faultRecords = Recovery.of(ledger, loadEndMs);
+      JsonObject summary = summary(options, ledger, verifier, locks, ackedMissingInRedis, connections,
+          faultRecords).put("locksAfterLease", locksAfterLease).put("staleRunningRecords", staleRunning);
       for (int i = 0; i < faultRecords.size(); i++) {
         System.out.println(faultRecords.getJsonObject(i).encode());
       }
@@ -127,6 +130,11 @@ public final class ChaosRun {
       Files.writeString(out.resolve("summary.json"),
           summary.copy().put("buckets", new JsonArray(buckets)).encodePrettily());
       Files.writeString(out.resolve("report.html"), HtmlReport.render(summary, buckets, faultRecords));
+      // Every failure the users did not ask for, one a line by code (the summary shows three per code).
+      StringBuilder failures = new StringBuilder();
+      ledger.unexpectedFailures.forEach((code, lines) -> lines.forEach(l -> failures.append(code).append(' ')
+          .append(l.replace('\n', ' ')).append('\n')));
+      Files.writeString(out.resolve("unexpected-failures.txt"), failures);
       System.err.printf("chaos: %s; report %s%n", summary.getBoolean("pass") ? "PASS" : "FAIL",
           out.resolve("report.html").toAbsolutePath());
       return summary.getBoolean("pass") ? 0 : 1;
@@ -134,8 +142,10 @@ public final class ChaosRun {
       if (vertx != null) {
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
-      fleet.close();
-      proxy.close();
+      if (fleet != null) {
+        fleet.close();
+      }
+      redis.saveLogs(out);
       redis.close();
     }
   }
@@ -164,52 +174,31 @@ public final class ChaosRun {
   }
 
   /**
-   * Adds to each fault the time from its healing to the first success, and to the first second that
-   * reaches 80 % of the baseline throughput (the median successes per second away from faults).
+   * Normal clients on the masters at the end (the fixtures' own connections and the sentinels' links
+   * left out), against what the nodes' pools hold: {@code nodes × redis.connections} on each master.
+   * Their CLIENT LIST lines go to {@code redis-clients.txt}, to tell a leak from a pool.
    */
-  private static JsonArray recoveries(Ledger ledger, long endMs) {
-    List<Long> ok = ledger.sortedEvents().stream().filter(e -> e.outcome().equals("OK"))
-        .map(Ledger.Event::endMs).toList();
-    List<JsonObject> all = new ArrayList<>(ledger.faults);
-    // Baseline: the median of the seconds away from every fault (from 1 s before it to 2 s after it healed).
-    int seconds = (int) (endMs / 1000);
-    int[] perSecond = new int[seconds + 1];
-    ok.forEach(t -> perSecond[(int) Math.min(seconds, t / 1000)]++);
-    List<Integer> quiet = new ArrayList<>();
-    for (int s = 2; s < seconds; s++) {
-      long t0 = s * 1000L;
-      boolean nearFault = all.stream().anyMatch(f -> t0 + 1000 > f.getLong("startMs") - 1_000
-          && t0 < Math.max(f.getLong("healMs"), f.getLong("nodeReadyMs", 0L)) + 2_000);
-      if (!nearFault) {
-        quiet.add(perSecond[s]);
-      }
+  private static JsonObject connections(RedisUnderTest redis, int perMasterConfigured, Path out)
+      throws IOException {
+    JsonObject perMaster = new JsonObject();
+    StringBuilder lines = new StringBuilder();
+    int total = 0;
+    List<RedisServer> masters = redis.masters();
+    for (RedisServer master : masters) {
+      List<String> clients = Arrays.stream(master.command("CLIENT", "LIST", "TYPE", "normal").split("\n"))
+          .filter(line -> !line.isBlank() && !line.contains(" name=fixture-") && !line.contains(" name=sentinel-"))
+          .toList();
+      perMaster.put(String.valueOf(master.port()), clients.size());
+      total += clients.size();
+      clients.forEach(c -> lines.append(master.port()).append(' ').append(c).append('\n'));
     }
-    quiet.sort(Integer::compare);
-    double baseline = quiet.isEmpty() ? 0 : quiet.get(quiet.size() / 2);
-    JsonArray result = new JsonArray();
-    List<JsonObject> faults = new ArrayList<>(ledger.faults);
-    for (int i = 0; i < faults.size(); i++) {
-      JsonObject f = faults.get(i).copy();
-      long heal = f.getLong("healMs");
-      long limit = i + 1 < faults.size() ? faults.get(i + 1).getLong("startMs") : endMs;
-      Long first = ok.stream().filter(t -> t >= heal).findFirst().orElse(null);
-      f.put("healToFirstSuccessMs", first == null ? null : first - heal);
-      Long full = null;
-      for (long t = heal; t + 1_000 <= limit && full == null; t += 100) {
-        long start = t;
-        long count = ok.stream().filter(x -> x >= start && x < start + 1_000).count();
-        if (count >= 0.8 * baseline) {
-          full = t - heal;
-        }
-      }
-      f.put("healToFullThroughputMs", full).put("baselinePerSecond", Math.round(baseline));
-      result.add(f);
-    }
-    return result;
+    Files.writeString(out.resolve("redis-clients.txt"), lines);
+    return new JsonObject().put("atEnd", total).put("configured", perMasterConfigured * masters.size())
+        .put("perMaster", perMaster);
   }
 
   private static JsonObject summary(ChaosOptions options, Ledger ledger, Verifier v, JsonObject locks,
-      int connectionsAtEnd, int configured, JsonArray faults) {
+      int ackedMissingInRedis, JsonObject connections, JsonArray faults) {
     Map<String, Integer> byCode = new TreeMap<>();
     long answered = 0;
     long succeeded = 0;
@@ -237,18 +226,24 @@ public final class ChaosRun {
     // After faults that must cost nothing (a rolling restart), any failure the users did not ask for fails the run.
     boolean costNothing = !options.faults().isEmpty()
         && FaultSchedule.COST_NOTHING.containsAll(options.faults());
+    // A fault that could not be injected proves nothing: the run fails with it.
+    long faultErrors = faults.stream().filter(f -> ((JsonObject) f).containsKey("error")).count();
     boolean pass = v.lost == 0 && crossTalk == 0 && v.duplicates == 0 && v.ackedButMissing == 0
-        && leaked == 0 && (!costNothing || unexpectedCount == 0);
+        && ackedMissingInRedis == 0 && leaked == 0 && faultErrors == 0 && (!costNothing || unexpectedCount == 0);
     JsonArray recovery = new JsonArray();
     faults.forEach(o -> {
       JsonObject f = (JsonObject) o;
-      recovery.add(new JsonObject().put("fault", f.getString("fault"))
-          .put("healToFirstSuccessMs", f.getValue("healToFirstSuccessMs"))
-          .put("healToFullThroughputMs", f.getValue("healToFullThroughputMs")));
+      JsonObject r = new JsonObject().put("fault", f.getString("fault"));
+      for (String k : List.of("faultToFirstSuccessMs", "faultToFullThroughputMs", "healToFirstSuccessMs",
+          "healToFullThroughputMs")) {
+        r.put(k, f.getValue(k));
+      }
+      recovery.add(r);
     });
     List<String> examples = new ArrayList<>(v.examples());
     ledger.crossTalk.stream().limit(10).forEach(examples::add);
-    return new JsonObject().put("summary", true).put("nodes", options.nodes()).put("users", options.users())
+    return new JsonObject().put("summary", true).put("redis", options.redis())
+        .put("durabilityReplicas", options.durability()).put("nodes", options.nodes()).put("users", options.users())
         .put("durationSeconds", options.durationSeconds()).put("faults", new JsonArray(options.faults()))
         .put("requests", new JsonObject().put("sent", ledger.sent.get()).put("answered", answered)
             .put("succeeded", succeeded).put("failedByCode", failed))
@@ -256,11 +251,12 @@ public final class ChaosRun {
             .put("mustBeZero", costNothing).put("examples", new JsonArray(unexpectedExamples)))
         .put("resentAtEnd", v.resent).put("recoveredAtEnd", v.recovered)
         .put("lost", v.lost).put("crossTalk", crossTalk).put("duplicates", v.duplicates)
-        .put("ackedButMissing", v.ackedButMissing).put("leakedLocks", leaked)
+        .put("ackedButMissing", v.ackedButMissing).put("ackedButMissingInRedis", ackedMissingInRedis)
+        .put("ackedButMissingBy", new JsonObject(new LinkedHashMap<>(v.missingByWindow)))
+        .put("leakedLocks", leaked).put("faultErrors", faultErrors)
         .put("lockKeys", locks.getJsonArray("keys"))
         .put("chatsChecked", ledger.chats.size()).put("unreadableChats", v.unreadableChats)
-        .put("redisConnections",
-            new JsonObject().put("atEnd", connectionsAtEnd).put("configured", configured))
+        .put("redisConnections", connections)
         .put("recovery", recovery).put("examples", new JsonArray(examples)).put("pass", pass);
   }
 }

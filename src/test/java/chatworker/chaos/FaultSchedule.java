@@ -1,32 +1,31 @@
 package chatworker.chaos;
 
-import chatworker.testing.FaultProxy;
-import chatworker.testing.RedisServer;
-import chatworker.testing.RespClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Runs the faults one after another on a plain thread, with a quiet gap before each, and records for
- * each one when it started and when it healed (milliseconds since the run started).
+ * each one when it started, when it healed and when everything it did was over (milliseconds since the
+ * run started). The node faults are here; Redis's are in {@link ServerFaults} (standalone) and
+ * {@link TopologyFaults} (sentinel, cluster).
  */
 final class FaultSchedule {
 
   private final ChaosOptions options;
-  private final RedisServer redis;
-  private final FaultProxy proxy;
   private final NodeFleet fleet;
   private final Ledger ledger;
+  private final ServerFaults serverFaults;
+  private final TopologyFaults topologyFaults;
 
-  FaultSchedule(ChaosOptions options, RedisServer redis, FaultProxy proxy, NodeFleet fleet, Ledger ledger) {
+  FaultSchedule(ChaosOptions options, RedisUnderTest redis, NodeFleet fleet, Ledger ledger) {
     this.options = options;
-    this.redis = redis;
-    this.proxy = proxy;
     this.fleet = fleet;
     this.ledger = ledger;
+    this.serverFaults = redis instanceof RedisUnderTest.Standalone s ? new ServerFaults(s, ledger, options) : null;
+    this.topologyFaults = redis instanceof RedisUnderTest.Standalone ? null
+        : new TopologyFaults(redis, ledger, options);
   }
 
   /**
@@ -40,14 +39,20 @@ final class FaultSchedule {
   private static final long READY_TIMEOUT_MS = 120_000;
 
   /** How long the faults themselves take, roughly, in seconds. */
-  static int faultSeconds(List<String> faults, int longFault, int nodes) {
+  static int faultSeconds(ChaosOptions options) {
+    int longFault = options.longFaultSeconds();
+    boolean sentinel = options.redis().equals("sentinel");
     int sum = 0;
-    for (String f : faults) {
+    for (String f : options.faults()) {
       sum += switch (f) {
         case "restart" -> 4;
         case "blackhole" -> 5;
         case "oom" -> 5;
-        case "rolling-restart" -> 10 * nodes;
+        case "rolling-restart" -> 10 * options.nodes();
+        // Sentinel demotes the old master only at its next INFO, about 10 s later.
+        case "failover" -> sentinel ? 10 : 3;
+        case "reshard" -> 3;
+        case "master-kill" -> 5 + longFault;
         default -> longFault;
       };
     }
@@ -63,13 +68,18 @@ final class FaultSchedule {
       System.err.printf("chaos: t=%ds fault %s%n", ledger.nowMs() / 1000, fault);
       try {
         inject(fault, record, nodeToKill);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | AssertionError e) {
+        // A fault that did not happen proves nothing: the run reports it and fails.
+        e.printStackTrace();
         record.put("error", e.toString());
-        proxy.heal();
+        if (serverFaults != null) {
+          serverFaults.heal();
+        }
       }
       if (!record.containsKey("healMs")) {
         record.put("healMs", ledger.nowMs());
       }
+      record.put("endMs", ledger.nowMs());
       System.err.printf("chaos: t=%ds healed %s %s%n", ledger.nowMs() / 1000, fault, record.encode());
       ledger.faults.add(record);
       NodeFleet.sleep(gapMs);
@@ -77,47 +87,19 @@ final class FaultSchedule {
   }
 
   private void inject(String fault, JsonObject record, int nodeToKill) {
-    long longMs = options.longFaultSeconds() * 1000L;
     switch (fault) {
-      case "restart" -> {
-        redis.stop();
-        NodeFleet.sleep(3_000);
-        redis.restart();
-        record.put("healMs", ledger.nowMs());
-      }
-      case "kill-clients" -> {
-        int killed = 0;
-        long end = System.currentTimeMillis() + longMs;
-        while (System.currentTimeMillis() < end) {
-          killed += redis.clientKillNormal();
-          NodeFleet.sleep(1_000);
-        }
-        record.put("healMs", ledger.nowMs()).put("connectionsKilled", killed);
-      }
-      case "blackhole" -> {
-        proxy.blackhole();
-        NodeFleet.sleep(5_000);
-        proxy.heal();
-        record.put("healMs", ledger.nowMs());
-      }
-      case "slow" -> {
-        proxy.latency(Duration.ofMillis(200));
-        NodeFleet.sleep(longMs);
-        proxy.heal();
-        record.put("healMs", ledger.nowMs());
-      }
       case "node-kill" -> {
         fleet.kill(nodeToKill);
         record.put("node", nodeToKill);
-        NodeFleet.sleep(longMs);
+        NodeFleet.sleep(options.longFaultSeconds() * 1000L);
         fleet.launch(nodeToKill);
         record.put("healMs", ledger.nowMs());
         fleet.awaitReady(nodeToKill, 60_000);
         record.put("nodeReadyMs", ledger.nowMs());
       }
-      case "oom" -> oom(record);
       case "rolling-restart" -> rollingRestart(record);
-      default -> throw new IllegalArgumentException(fault);
+      case "failover", "master-kill", "reshard" -> topologyFaults.inject(fault, record);
+      default -> serverFaults.inject(fault, record);
     }
   }
 
@@ -139,41 +121,5 @@ final class FaultSchedule {
     }
     record.put("healMs", ledger.nowMs()).put("nodes", nodes)
         .put("cleanExits", nodes.stream().allMatch(n -> ((JsonObject) n).getInteger("exitCode") == 0));
-  }
-
-  /** Lowers maxmemory step by step until a write fails with OOM, holds it there, then restores it. */
-  private void oom(JsonObject record) {
-    String before = configValue("maxmemory");
-    long used = Long.parseLong(info("used_memory"));
-    long limit = used;
-    boolean failing = false;
-    for (int step = 0; step < 20 && !failing; step++) {
-      redis.configSet("maxmemory", Long.toString(Math.max(1, limit)));
-      try {
-        redis.command("SET", "chaos:oom-probe", "x".repeat(1024));
-      } catch (RespClient.ErrorReply e) {
-        failing = e.getMessage().contains("OOM");
-      }
-      limit = limit * 9 / 10;
-    }
-    record.put("maxmemory", limit * 10 / 9).put("usedMemory", used).put("writesFailed", failing);
-    NodeFleet.sleep(5_000);
-    redis.configSet("maxmemory", before);
-    redis.command("DEL", "chaos:oom-probe");
-    record.put("healMs", ledger.nowMs());
-  }
-
-  private String configValue(String key) {
-    String[] pair = redis.command("CONFIG", "GET", key).split("\n");
-    return pair.length > 1 ? pair[1] : "0";
-  }
-
-  private String info(String field) {
-    for (String line : redis.command("INFO", "memory").split("\r?\n")) {
-      if (line.startsWith(field + ":")) {
-        return line.substring(field.length() + 1).trim();
-      }
-    }
-    throw new IllegalStateException("no " + field + " in INFO memory");
   }
 }

@@ -19,14 +19,24 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Ledger {
 
   /** "OK" for a success, the contract code name for a failure, NO_ANSWER when nothing came back. */
-  record Event(long endMs, long latencyMs, String op, String outcome) {}
+  record Event(long endMs, long latencyMs, String op, String outcome) {
 
-  /** What one chat should hold. */
+    /** When the request was sent (ms since the run started). */
+    long startMs() {
+      return endMs - latencyMs;
+    }
+  }
+
+  /** What one chat should hold, and when each piece was acknowledged (ms since the run started). */
   static final class ChatRecord {
     final String chatId;
     final Set<String> texts = ConcurrentHashMap.newKeySet();
-    final Set<String> ackedMessageIds = ConcurrentHashMap.newKeySet();
-    final Set<String> ackedUserTexts = ConcurrentHashMap.newKeySet();
+    /** Message id → when a success reply carried it. */
+    final Map<String, Long> ackedMessages = new ConcurrentHashMap<>();
+    /** User text of a successful generate → when it succeeded. */
+    final Map<String, Long> ackedUserTexts = new ConcurrentHashMap<>();
+    /** When chats.create answered (-1: not created through the load users). */
+    volatile long createdMs = -1;
 
     ChatRecord(String chatId) {
       this.chatId = chatId;
@@ -50,6 +60,11 @@ final class Ledger {
    */
   final Map<String, Queue<String>> unexpectedFailures = new ConcurrentHashMap<>();
   final Queue<JsonObject> faults = new ConcurrentLinkedQueue<>();
+  /**
+   * Chats a user is working on right now (created, turns not finished): what a topology fault aims at,
+   * so that a failover or a slot move hits keys under load.
+   */
+  final Set<String> liveChats = ConcurrentHashMap.newKeySet();
 
   long nowMs() {
     return (System.nanoTime() - startNanos) / 1_000_000;
@@ -66,6 +81,19 @@ final class Ledger {
 
   ChatRecord chat(String chatId) {
     return chats.computeIfAbsent(chatId, ChatRecord::new);
+  }
+
+  /**
+   * The fault whose time (from its start to 5 s after its end) holds {@code ms}, or "away from faults":
+   * where an acknowledged write that went missing was acknowledged.
+   */
+  String window(long ms) {
+    for (JsonObject f : faults) {
+      if (ms >= f.getLong("startMs") && ms <= f.getLong("endMs", f.getLong("healMs")) + 5_000) {
+        return f.getString("fault");
+      }
+    }
+    return "away from faults";
   }
 
   void crossTalk(String what) {

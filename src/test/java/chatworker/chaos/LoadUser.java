@@ -63,12 +63,18 @@ final class LoadUser {
     retrying("assistants.create", () -> call("assistants.create", Addresses.ASSISTANTS_CREATE, assistant))
         .compose(a -> retrying("chats.create", () -> call("chats.create", Addresses.CHATS_CREATE,
             new JsonObject().put("assistantId", a.getString("id")).put("name", "u" + id + "c" + cycle))))
-        .onSuccess(chat -> turn(ledger.chat(chat.getString("id")), 0))
+        .onSuccess(chat -> {
+          Ledger.ChatRecord record = ledger.chat(chat.getString("id"));
+          record.createdMs = ledger.nowMs();
+          ledger.liveChats.add(record.chatId);
+          turn(record, 0);
+        })
         .onFailure(stopped -> done.tryComplete());
   }
 
   private void turn(Ledger.ChatRecord chat, int turn) {
     if (stopping || turn == TURNS_PER_CHAT) {
+      ledger.liveChats.remove(chat.chatId);
       JsonObject list = new JsonObject().put("chatId", chat.chatId).put("limit", 1000);
       call("messages.list", Addresses.MESSAGES_LIST, list)
           .onComplete(ar -> after(ar.succeeded(), this::newChat));
@@ -87,7 +93,7 @@ final class LoadUser {
             if (!chat.chatId.equals(created.getString("chatId")) || !text.equals(created.getString("text"))) {
               ledger.crossTalk("messages.create answered " + created.encode() + " for chat " + chat.chatId);
             }
-            chat.ackedMessageIds.add(created.getString("id"));
+            chat.ackedMessages.put(created.getString("id"), ledger.nowMs());
             return generate(chat, text, false);
           })
           .recover(err -> Future.succeededFuture(false));
@@ -169,8 +175,8 @@ final class LoadUser {
     } else if (streamed != null && !got.startsWith(streamed)) {
       ledger.crossTalk("job " + jobId + " streamed '" + streamed + "' but replied '" + got + "'");
     }
-    chat.ackedMessageIds.add(message.getString("id"));
-    chat.ackedUserTexts.add(text);
+    chat.ackedMessages.put(message.getString("id"), ledger.nowMs());
+    chat.ackedUserTexts.put(text, ledger.nowMs());
   }
 
   private Future<JsonObject> call(String op, String address, JsonObject body) {

@@ -3,9 +3,12 @@ package chatworker.chaos;
 import static chatworker.testing.Await.await;
 
 import chatworker.api.Addresses;
+import chatworker.api.ApiException;
+import chatworker.api.ErrorCode;
 import chatworker.cli.SubmitClient;
 import chatworker.model.BuiltinModel;
 import chatworker.store.JobRecord;
+import chatworker.store.Keys;
 import chatworker.testing.RedisServer;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -17,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The end of a run, once the faults are over: resends every generate that never got an answer (same
@@ -37,6 +41,8 @@ final class Verifier {
   int duplicates;
   int ackedButMissing;
   int unreadableChats;
+  /** Acknowledged-but-missing by where it was acknowledged: a fault's name, or "away from faults". */
+  final Map<String, Integer> missingByWindow = new TreeMap<>();
 
   Verifier(SubmitClient client, Ledger ledger) {
     this.client = client;
@@ -66,9 +72,9 @@ final class Verifier {
           if (outcome.reply() != null) {
             Ledger.ChatRecord chat = ledger.chat(body.getString("chatId"));
             JsonObject message = outcome.reply().getJsonObject("message", new JsonObject());
-            chat.ackedMessageIds.add(message.getString("id"));
+            chat.ackedMessages.put(message.getString("id"), ledger.nowMs());
             if (body.containsKey("text")) {
-              chat.ackedUserTexts.add(body.getString("text"));
+              chat.ackedUserTexts.put(body.getString("text"), ledger.nowMs());
             }
           }
         }
@@ -86,7 +92,7 @@ final class Verifier {
   int staleRunningRecords(List<JsonObject> faults) {
     List<Map.Entry<String, Long>> quiet = ledger.endedJobs.entrySet().stream().filter(e -> faults.stream()
         .noneMatch(f -> e.getValue() > f.getLong("startMs") - 1_000
-            && e.getValue() < Math.max(f.getLong("healMs"), f.getLong("nodeReadyMs", 0L)) + 5_000)).toList();
+            && e.getValue() < f.getLong("endMs", f.getLong("healMs")) + 5_000)).toList();
     int[] stale = {0};
     for (int from = 0; from < quiet.size(); from += 64) {
       List<Future<Void>> batch = new ArrayList<>();
@@ -118,10 +124,16 @@ final class Verifier {
           check(chat, messages);
           return null;
         }).recover(err -> {
-          synchronized (this) {
-            unreadableChats++;
+          if (err instanceof ApiException api && api.code() == ErrorCode.NOT_FOUND && chat.createdMs >= 0) {
+            // A chat whose creation was acknowledged is gone, and with it every message it held.
+            missing("chat " + chat.chatId + " does not exist", chat.createdMs);
+            check(chat, new JsonArray());
+          } else {
+            synchronized (this) {
+              unreadableChats++;
+            }
+            example("chat " + chat.chatId + " unreadable: " + err);
           }
-          example("chat " + chat.chatId + " unreadable: " + err);
           return Future.<Void>succeededFuture();
         }));
       }
@@ -177,43 +189,51 @@ final class Verifier {
         example("duplicate: chat " + chat.chatId + " has " + n + " assistant messages for job " + job);
       }
     });
-    for (String id : chat.ackedMessageIds) {
+    chat.ackedMessages.forEach((id, at) -> {
       if (!ids.contains(id)) {
-        synchronized (this) {
-            ackedButMissing++;
-          }
-        example("acknowledged but missing: message " + id + " of chat " + chat.chatId);
+        missing("message " + id + " of chat " + chat.chatId, at);
       }
-    }
-    for (String text : chat.ackedUserTexts) {
+    });
+    chat.ackedUserTexts.forEach((text, at) -> {
       if (!userTexts.contains(text)) {
-        synchronized (this) {
-            ackedButMissing++;
-          }
-        example("acknowledged but missing: user text '" + text + "' of chat " + chat.chatId);
+        missing("user text '" + text + "' of chat " + chat.chatId, at);
       }
-    }
+    });
+  }
+
+  /** Counts one acknowledged-but-missing thing, by the fault it was acknowledged during. */
+  private synchronized void missing(String what, long ackedMs) {
+    ackedButMissing++;
+    String window = ledger.window(ackedMs);
+    missingByWindow.merge(window, 1, Integer::sum);
+    example("acknowledged but missing: " + what + " (acknowledged at " + ackedMs + " ms, " + window + ")");
   }
 
   /**
    * Lock keys left in Redis once every job has answered: {count, keys: [{key, pttlMs, token, job}]}, where
-   * job is the record that holds the token, with what the client saw of that job.
+   * job is the record that holds the token, with what the client saw of that job. {@code KEYS} runs on
+   * every master (in a cluster each holds only its slots' keys); every other read goes to the master
+   * that holds the key now.
    */
-  static JsonObject locks(RedisServer redis, Ledger ledger) {
-    String keys = redis.command("KEYS", "cw:chat:*:lock");
+  static JsonObject locks(RedisUnderTest redis, Ledger ledger) {
     JsonArray list = new JsonArray();
-    if (keys != null && !keys.isBlank()) {
+    for (RedisServer master : redis.masters()) {
+      String keys = master.command("KEYS", "cw:chat:*:lock");
+      if (keys == null || keys.isBlank()) {
+        continue;
+      }
       for (String key : keys.split("\n")) {
-        long pttl = Long.parseLong(redis.command("PTTL", key));
+        RedisServer owner = redis.masterFor(key);
+        long pttl = Long.parseLong(owner.command("PTTL", key));
         if (pttl == -2) {
           continue; // expired since KEYS
         }
         JsonObject lock = new JsonObject().put("key", key).put("pttlMs", pttl);
-        String token = redis.command("GET", key);
+        String token = owner.command("GET", key);
         lock.put("token", token);
         String prefix = key.substring(0, key.length() - ":lock".length());
         // the record whose token holds the lock: the chat's job hash maps each jobId to its record
-        String[] fields = redis.command("HGETALL", prefix + ":jobs").split("\n", -1);
+        String[] fields = owner.command("HGETALL", prefix + ":jobs").split("\n", -1);
         for (int i = 0; i + 1 < fields.length; i += 2) {
           JobRecord record = JobRecord.parse(fields[i + 1]);
           if (record.token().equals(token)) {
@@ -225,6 +245,44 @@ final class Verifier {
       }
     }
     return new JsonObject().put("count", list.size()).put("keys", list);
+  }
+
+  /**
+   * The same promise as {@link #checkChats()}'s acknowledged-but-missing, read from Redis itself
+   * rather than through the nodes: every message id a client got in a success reply must be in the
+   * chat's list on the master that holds the chat now (after the faults: a failover, a killed master,
+   * slots moved). This is what durability protects; returns how many are missing.
+   */
+  int checkAckedInRedis(RedisUnderTest redis) {
+    int missing = 0;
+    for (Ledger.ChatRecord chat : ledger.chats.values()) {
+      if (chat.createdMs >= 0 && "0".equals(redis.masterFor(Keys.chat(chat.chatId)).command("EXISTS",
+          Keys.chat(chat.chatId)))) {
+        missing++;
+        example("acknowledged but not in Redis: chat " + chat.chatId + " (created at " + chat.createdMs + " ms, "
+            + ledger.window(chat.createdMs) + ")");
+      }
+      if (chat.ackedMessages.isEmpty()) {
+        continue;
+      }
+      String key = Keys.messages(chat.chatId);
+      String list = redis.masterFor(key).command("LRANGE", key, "0", "-1");
+      Set<String> ids = new HashSet<>();
+      if (list != null && !list.isEmpty()) {
+        for (String json : list.split("\n")) {
+          ids.add(new JsonObject(json).getString("id"));
+        }
+      }
+      for (Map.Entry<String, Long> acked : chat.ackedMessages.entrySet()) {
+        if (!ids.contains(acked.getKey())) {
+          missing++;
+          example("acknowledged but not in Redis (" + key + " on " + redis.masterFor(key).port() + "): message "
+              + acked.getKey() + " (acknowledged at " + acked.getValue() + " ms, " + ledger.window(acked.getValue())
+              + ")");
+        }
+      }
+    }
+    return missing;
   }
 
   private synchronized void example(String text) {
