@@ -44,6 +44,28 @@ final class ClientSockets {
     }
   }
 
+  static boolean isCluster(RedisConnection conn) {
+    return conn instanceof RedisClusterConnection && CLUSTER_CONNECTIONS != null;
+  }
+
+  /**
+   * Makes a cluster connection forget one of its node sockets (closed, or failing): its next command
+   * for that node opens a new one, and the other nodes' sockets carry on meanwhile.
+   */
+  static void forget(RedisConnection cluster, RedisConnection node) {
+    if (!isCluster(cluster)) {
+      return;
+    }
+    try {
+      Map<?, ?> byNode = (Map<?, ?>) CLUSTER_CONNECTIONS.get(cluster);
+      synchronized (byNode) {
+        byNode.values().removeIf(held -> held == node);
+      }
+    } catch (IllegalAccessException | ClassCastException e) {
+      // out of reach: the socket stays, and its failures replace the whole connection instead
+    }
+  }
+
   /** Vert.x's own handler in the pipeline of a single-node connection's socket, or null. */
   static ChannelHandlerContext vertxHandler(RedisConnection conn) {
     NetSocketInternal socket = socket(conn);

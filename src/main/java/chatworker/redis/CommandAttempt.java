@@ -64,8 +64,16 @@ final class CommandAttempt {
         return;
       }
       RedisFailure failure = RedisErrors.classify(ar.cause());
-      if (RedisErrors.connectionUnusable(failure)) {
+      boolean cluster = ClientSockets.isCluster(pick.connection());
+      // A cluster connection's closed node socket is forgotten by itself (ConnectionSlot.watchNode):
+      // the sockets to the other nodes stay in service.
+      if (RedisErrors.connectionUnusable(failure) && !(cluster && RedisErrors.socketClosed(failure))) {
         pick.slot().takeOutOfService(pick.connection(), failure.getMessage());
+      }
+      if (cluster && failure.kind() == Kind.NOT_CONNECTED) {
+        // One node out of reach (a master killed, until its replica takes over) is no reason to fail
+        // the calls for every other node fast: the breaker hears of the whole cluster from the PINGs.
+        failure = failure.notOutage();
       }
       promise.tryFail(failure);
     });

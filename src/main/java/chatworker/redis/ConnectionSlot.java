@@ -217,17 +217,20 @@ final class ConnectionSlot {
       forceClose(conn);
       return;
     }
-    for (RedisConnection node : ClientSockets.nodesOf(conn)) {
-      FlushCoalescing.install(node);
-      if (redirects != null) {
-        redirects.install(node);
+    if (ClientSockets.isCluster(conn)) {
+      // One node's socket closing (a master killed) must not take the others with it: the cluster
+      // connection forgets that socket, and opens a new one to that node when a command needs it.
+      for (RedisConnection node : ClientSockets.nodesOf(conn)) {
+        watchNode(conn, node);
       }
+    } else {
+      FlushCoalescing.install(conn);
+      conn.endHandler(v -> lost(conn, "closed by Redis or the network"));
+      conn.exceptionHandler(err -> {
+        lost(conn, String.valueOf(err.getMessage()));
+        forceClose(conn);
+      });
     }
-    conn.endHandler(v -> lost(conn, "closed by Redis or the network"));
-    conn.exceptionHandler(err -> {
-      lost(conn, String.valueOf(err.getMessage()));
-      forceClose(conn);
-    });
     boolean afterLoss = everConnected;
     if (lossLogged) {
       log.info("Redis connection {} restored", index);
@@ -241,6 +244,23 @@ final class ConnectionSlot {
       return;
     }
     listener.connected(this, afterLoss);
+  }
+
+  /**
+   * Cluster mode: coalesces and counts what a node socket carries, and has the cluster connection
+   * forget it once it closes. Called again by the health checks for the sockets the cluster connection
+   * opened since (to a promoted replica, after a redirect).
+   */
+  void watchNode(RedisConnection cluster, RedisConnection node) {
+    FlushCoalescing.install(node);
+    if (redirects != null) {
+      redirects.install(node);
+    }
+    node.endHandler(v -> ClientSockets.forget(cluster, node));
+    node.exceptionHandler(err -> {
+      ClientSockets.forget(cluster, node);
+      forceClose(node);
+    });
   }
 
   private void attemptFailed(Throwable cause) {

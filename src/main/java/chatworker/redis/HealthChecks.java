@@ -8,6 +8,7 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,7 +91,7 @@ final class HealthChecks implements ConnectionSlot.Listener {
     slot.reserve(1, Integer.MAX_VALUE);
     long started = System.nanoTime();
     // A deadline past the command timeout: only the slot's watchdog ends a hung PING.
-    attempt.run(new SlotChooser.Pick(slot, conn, null), HealthChecks::pingEveryNode, 1,
+    attempt.run(new SlotChooser.Pick(slot, conn, null), c -> pingEveryNode(slot, c), 1,
         Deadline.inMillis(settings.commandTimeoutMs() + 1_000))
         .onSuccess(pong -> {
           lastPingMicros.set(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started));
@@ -100,17 +101,30 @@ final class HealthChecks implements ConnectionSlot.Listener {
   }
 
   /**
-   * One PING on each socket of the connection: a cluster connection has one per node, and the client
+   * One PING on each socket of the connection. A cluster connection has one per node, and the client
    * would send a keyless PING to a random one, leaving the others idle until the read-idle timeout
-   * closed them (and with them the whole connection).
+   * closed them. There the check passes when any node answers (one dead master is the cluster's
+   * business: its replica takes over); a socket found closed is forgotten, and sockets the cluster
+   * connection opened since the last check are watched like the first ones.
    */
-  private static Future<Response> pingEveryNode(RedisConnection conn) {
-    List<RedisConnection> nodes = ClientSockets.nodesOf(conn);
-    if (nodes.size() == 1) {
-      return nodes.get(0).send(Request.cmd(Command.PING));
+  private static Future<Response> pingEveryNode(ConnectionSlot slot, RedisConnection conn) {
+    if (!ClientSockets.isCluster(conn)) {
+      return conn.send(Request.cmd(Command.PING));
     }
-    List<Future<Response>> pongs = nodes.stream().map(node -> node.send(Request.cmd(Command.PING))).toList();
-    return Future.all(pongs).map(all -> pongs.get(0).result());
+    List<RedisConnection> nodes = ClientSockets.nodesOf(conn);
+    if (nodes.isEmpty()) {
+      return conn.send(Request.cmd(Command.PING)); // every socket was forgotten: the client opens one
+    }
+    List<Future<Response>> pongs = new ArrayList<>();
+    for (RedisConnection node : nodes) {
+      slot.watchNode(conn, node);
+      pongs.add(node.send(Request.cmd(Command.PING)).onFailure(err -> {
+        if (String.valueOf(err.getMessage()).contains("Connection is closed")) {
+          ClientSockets.forget(conn, node);
+        }
+      }));
+    }
+    return Future.any(pongs).map(any -> pongs.stream().filter(Future::succeeded).findFirst().orElseThrow().result());
   }
 
   /** Latency of the last successful PING in milliseconds, -1 before the first. */

@@ -142,6 +142,11 @@ final class RedisErrors {
     return false;
   }
 
+  /** True when the command met a socket that had closed before it was written. */
+  static boolean socketClosed(RedisFailure failure) {
+    return String.valueOf(failure.getMessage()).contains("Connection is closed");
+  }
+
   /** True when the failure means the connection it happened on must be dropped (and a new one opened). */
   static boolean connectionUnusable(RedisFailure failure) {
     String message = String.valueOf(failure.getMessage());

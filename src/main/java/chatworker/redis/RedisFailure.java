@@ -55,6 +55,10 @@ public final class RedisFailure extends RuntimeException {
     return outage;
   }
 
+  RedisFailure notOutage() {
+    return outage ? new RedisFailure(kind, getMessage(), false, getCause()) : this;
+  }
+
   RedisFailure asOutage() {
     return outage ? this : new RedisFailure(kind, getMessage(), true, getCause());
   }
