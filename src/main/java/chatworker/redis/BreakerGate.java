@@ -48,9 +48,12 @@ final class BreakerGate {
             .setResetTimeout(settings.breakerResetTimeoutMs())
             .setTimeout(-1) // every call carries its own deadline
             .setMaxRetries(0)) // retries are per call (RetryLoop): only what is idempotent, inside its deadline
-        // Counted: Redis unreachable or hung. In HALF_OPEN any failure re-opens: only a reply closes.
+        // Counted: Redis unreachable or hung. In HALF_OPEN any failure re-opens but a reply from Redis
+        // (an error reply such as the NOSCRIPT a restarted server gives, or a WAIT's count): Redis
+        // answered, which is what the probe asks.
         .failurePolicy(result -> result.failed() && (state() == CircuitBreakerState.HALF_OPEN
-            || result.cause() instanceof RedisFailure failure && failure.outage()))
+            ? !answeredByRedis(result.cause())
+            : result.cause() instanceof RedisFailure failure && failure.outage()))
         .openHandler(v -> {
           closed = false;
           changes.get(CircuitBreakerState.OPEN).increment();
@@ -113,6 +116,11 @@ final class BreakerGate {
   private void reportOutage(RedisFailure failure) {
     counting = true;
     breaker.execute(() -> Future.failedFuture(failure)); // counted by the failure policy; may open it
+  }
+
+  private static boolean answeredByRedis(Throwable cause) {
+    Kind kind = RedisErrors.classify(cause).kind();
+    return kind == Kind.COMMAND_ERROR || kind == Kind.NOT_REPLICATED;
   }
 
   /** A health-check PING was answered: while half-open, that is the probe that closes the breaker. */
