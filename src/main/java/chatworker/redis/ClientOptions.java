@@ -25,8 +25,10 @@ final class ClientOptions {
     switch (settings.mode()) {
       case STANDALONE -> options.setType(RedisClientType.STANDALONE);
       // Every connect asks the sentinels for the master, so a reconnect follows a failover.
+      // The client keeps the sentinels' answer for topologyCacheTTL (1 s by default): shorter, so that
+      // a reconnect after a failover asks them again.
       case SENTINEL -> options.setType(RedisClientType.SENTINEL).setMasterName(settings.masterName())
-          .setRole(RedisRole.MASTER);
+          .setRole(RedisRole.MASTER).setTopologyCacheTTL(100);
       // Commands go to the master of their slot; the client follows MOVED and ASK and refreshes its map.
       case CLUSTER -> options.setType(RedisClientType.CLUSTER).setUseReplicas(RedisReplicas.NEVER);
     }

@@ -11,6 +11,7 @@ import io.vertx.redis.client.impl.PooledRedisConnection;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -62,6 +63,8 @@ final class ConnectionSlot {
   private final Listener listener;
   /** Cluster mode: counts the redirects each node socket receives; null otherwise. */
   private final RedirectCounter redirects;
+  /** Whether a connection reaches the server it should (sentinel mode: the master the sentinels name). */
+  private final Predicate<RedisConnection> rightServer;
 
   /** Reconnects of a connection that lived shorter than this count as failed attempts (no backoff reset). */
   private static final long STABLE_AFTER_NANOS = 1_000_000_000L;
@@ -77,8 +80,9 @@ final class ConnectionSlot {
   private long reconnectTimer = -1;
 
   ConnectionSlot(int index, Vertx vertx, Context context, Redis client, RedisSettings settings,
-      Listener listener, RedirectCounter redirects) {
+      Listener listener, RedirectCounter redirects, Predicate<RedisConnection> rightServer) {
     this.redirects = redirects;
+    this.rightServer = rightServer;
     this.index = index;
     this.vertx = vertx;
     this.context = context;
@@ -192,7 +196,12 @@ final class ConnectionSlot {
           return;
         }
         vertx.cancelTimer(timer[0]);
-        if (pong.succeeded()) {
+        if (pong.succeeded() && !rightServer.test(conn)) {
+          // The client's view of the sentinels lags behind a failover: try again, with backoff.
+          forceClose(conn);
+          attemptFailed(RedisFailure.of(RedisFailure.Kind.NOT_CONNECTED,
+              "reached " + ClientSockets.serverAddress(conn) + ", which is no longer the master"));
+        } else if (pong.succeeded()) {
           attach(conn);
         } else {
           forceClose(conn);
@@ -208,7 +217,7 @@ final class ConnectionSlot {
       forceClose(conn);
       return;
     }
-    for (RedisConnection node : ClusterSockets.of(conn)) {
+    for (RedisConnection node : ClientSockets.nodesOf(conn)) {
       FlushCoalescing.install(node);
       if (redirects != null) {
         redirects.install(node);
@@ -287,6 +296,14 @@ final class ConnectionSlot {
     }
   }
 
+  /** Takes the connection out of service unless it still reaches the right server ({@code rightServer}). */
+  void dropIfWrongServer(String reason) {
+    RedisConnection conn = connection.get();
+    if (conn != null && !rightServer.test(conn)) {
+      takeOutOfService(conn, reason);
+    }
+  }
+
   /** Stops reconnecting and closes the socket; commands still in flight fail. */
   void close() {
     closed = true;
@@ -311,7 +328,7 @@ final class ConnectionSlot {
    * back to the pool, hung or not; the client's own {@code forceClose} is the one way to drop it.
    */
   static void forceClose(RedisConnection conn) {
-    for (RedisConnection node : ClusterSockets.of(conn)) {
+    for (RedisConnection node : ClientSockets.nodesOf(conn)) {
       if (node instanceof PooledRedisConnection pooled) {
         pooled.actual().forceClose();
       } else {

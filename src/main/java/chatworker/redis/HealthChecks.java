@@ -105,7 +105,7 @@ final class HealthChecks implements ConnectionSlot.Listener {
    * closed them (and with them the whole connection).
    */
   private static Future<Response> pingEveryNode(RedisConnection conn) {
-    List<RedisConnection> nodes = ClusterSockets.of(conn);
+    List<RedisConnection> nodes = ClientSockets.nodesOf(conn);
     if (nodes.size() == 1) {
       return nodes.get(0).send(Request.cmd(Command.PING));
     }

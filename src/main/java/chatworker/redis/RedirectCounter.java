@@ -29,7 +29,7 @@ final class RedirectCounter extends ChannelInboundHandlerAdapter {
 
   /** Adds this counter to {@code conn}'s socket, unless that cannot be reached. */
   void install(RedisConnection conn) {
-    ChannelHandlerContext vertxHandler = FlushCoalescing.vertxHandler(conn);
+    ChannelHandlerContext vertxHandler = ClientSockets.vertxHandler(conn);
     if (vertxHandler != null && vertxHandler.pipeline().get(NAME) == null) {
       vertxHandler.pipeline().addBefore(vertxHandler.name(), NAME, this);
     }

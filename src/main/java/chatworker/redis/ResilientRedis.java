@@ -62,13 +62,25 @@ public final class ResilientRedis {
       // that loop sends and hears back without handing over to another thread (see SlotChooser).
       Context slotContext = ((VertxInternal) vertx).createEventLoopContext();
       slots.add(new ConnectionSlot(i, vertx, slotContext, client, settings, health,
-          settings.mode() == RedisMode.CLUSTER ? new RedirectCounter(redirects) : null));
+          settings.mode() == RedisMode.CLUSTER ? new RedirectCounter(redirects) : null, this::reachesMaster));
     }
     this.chooser = new SlotChooser(slots, settings, health::authRejected);
     this.shutdown = new Shutdown(vertx, context, settings, client, chooser, health, gate);
     this.retries = new RetryLoop(vertx, settings, chooser, attempt, gate, shutdown);
     this.topology = new TopologyWatch(vertx, settings,
-        request -> send(request, true, Deadline.inMillis(settings.defaultDeadlineMs())), redirects, acks);
+        request -> send(request, true, Deadline.inMillis(settings.defaultDeadlineMs())), redirects, acks,
+        master -> chooser.slots().forEach(slot -> slot.dropIfWrongServer("the sentinels named " + master + " master")));
+  }
+
+  /**
+   * Sentinel mode: whether {@code conn} reaches the master the sentinels name. The old master takes
+   * writes until it is demoted, seconds after the switch: a connection to it must not serve meanwhile.
+   * Elsewhere, and while either address is unknown, true.
+   */
+  private boolean reachesMaster(RedisConnection conn) {
+    String master = settings.mode() == RedisMode.SENTINEL ? topology.sentinelMaster() : null;
+    String server = master == null ? null : ClientSockets.serverAddress(conn);
+    return server == null || server.equals(master);
   }
 
   /** Creates the layer on the current context (or a new one); call {@link #start()} next. */

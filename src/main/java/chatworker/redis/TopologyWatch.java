@@ -11,10 +11,14 @@ import io.vertx.redis.client.Response;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * on it: connections follow a failover by themselves (a reconnect asks the sentinels or the cluster
  * again, and a READONLY reply takes a connection to a demoted master out of service).
  */
-final class TopologyWatch {
+final class TopologyWatch implements SentinelEvents.Listener {
 
   private static final Logger log = LoggerFactory.getLogger(ResilientRedis.class);
   static final long INTERVAL_MS = 2_000;
@@ -37,6 +41,10 @@ final class TopologyWatch {
   private final List<Redis> sentinels = new ArrayList<>();
   private final LongAdder redirects;
   private final ReplicaAcks acks;
+  private final Consumer<String> masterMoved;
+  private final SentinelEvents events;
+  /** Sentinel mode: the master the sentinels name ({@code ip:port}), or null before the first answer. */
+  private volatile String sentinelMaster;
   private volatile List<Node> masters;
   private volatile List<Node> replicas = List.of();
   private volatile long failovers;
@@ -45,30 +53,72 @@ final class TopologyWatch {
   private volatile String observedAt;
   private Set<String> lastMasters;
   private String lastSlotMap;
-  private int nextSentinel;
   private long timer = -1;
-  private boolean polling;
+  /** When the read under way began (nanoTime), or 0 when none is. */
+  private long pollingSinceNanos;
 
+  /**
+   * @param clusterSend  how {@code CLUSTER SLOTS} is sent (through the layer)
+   * @param masterMoved  told the new master's {@code ip:port} when the sentinels name another one
+   */
   TopologyWatch(Vertx vertx, RedisSettings settings, Function<Request, Future<Response>> clusterSend,
-      LongAdder redirects, ReplicaAcks acks) {
+      LongAdder redirects, ReplicaAcks acks, Consumer<String> masterMoved) {
     this.vertx = vertx;
     this.settings = settings;
     this.clusterSend = clusterSend;
     this.redirects = redirects;
     this.acks = acks;
+    this.masterMoved = masterMoved;
     this.masters = settings.mode() == RedisMode.STANDALONE
         ? List.of(new Node(address(settings.url()), null, null, null)) : List.of();
     if (settings.mode() == RedisMode.SENTINEL) {
       for (String url : settings.endpoints()) {
-        RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolSize(1).setMaxPoolWaiting(4);
+        // Two connections: one subscribed to the failover announcements, one for the polls.
+        RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolSize(2).setMaxPoolWaiting(8);
         options.getNetClientOptions().setConnectTimeout((int) settings.connectTimeoutMs());
         sentinels.add(Redis.createClient(vertx, options));
+      }
+    }
+    this.events = settings.mode() == RedisMode.SENTINEL
+        ? new SentinelEvents(vertx, sentinels, settings.masterName(), this) : null;
+  }
+
+  /** Sentinel mode: the master the sentinels name ({@code ip:port}), or null when not known (yet). */
+  String sentinelMaster() {
+    return sentinelMaster;
+  }
+
+  @Override
+  public void failoverStarted() {
+    if (!acks.fenced()) {
+      log.warn("Redis failover under way: no durable write is acknowledged until it ends");
+    }
+    acks.fence();
+  }
+
+  @Override
+  public void failoverEnded(String newMaster) {
+    acks.unfence();
+    if (newMaster != null) {
+      masterIs(newMaster);
+    }
+  }
+
+  private void masterIs(String address) {
+    if (!address.equals(sentinelMaster)) {
+      boolean moved = sentinelMaster != null;
+      sentinelMaster = address;
+      if (moved) {
+        masterMoved.accept(address);
       }
     }
   }
 
   /** Starts reading (on the caller's context); standalone mode has nothing to read. */
   void start() {
+    if (events != null) {
+      events.resubscribe();
+    }
     if (settings.mode() != RedisMode.STANDALONE) {
       poll();
       timer = vertx.setPeriodic(INTERVAL_MS, t -> poll());
@@ -79,6 +129,9 @@ final class TopologyWatch {
     if (timer != -1) {
       vertx.cancelTimer(timer);
     }
+    if (events != null) {
+      events.stop();
+    }
     sentinels.forEach(Redis::close);
   }
 
@@ -88,34 +141,66 @@ final class TopologyWatch {
   }
 
   private void poll() {
-    if (polling) {
+    long now = System.nanoTime();
+    if (pollingSinceNanos != 0 && now - pollingSinceNanos < TimeUnit.MILLISECONDS.toNanos(5 * INTERVAL_MS)) {
       return; // the last read has not ended (a sentinel or node that does not answer): skip a turn
     }
-    polling = true;
+    pollingSinceNanos = now;
+    if (events != null) {
+      events.resubscribe();
+    }
     Future<Void> read = settings.mode() == RedisMode.SENTINEL ? readSentinel() : readCluster();
-    read.onComplete(done -> polling = false);
+    read.onComplete(done -> {
+      pollingSinceNanos = 0;
+      if (done.failed()) {
+        log.debug("Redis topology not read: {}", done.cause().toString());
+      }
+    });
   }
 
+  /**
+   * Asks every sentinel for the master and takes the address a majority names (one that has not
+   * heard of a failover yet is outvoted); the replicas as the first that answers sees them.
+   */
   private Future<Void> readSentinel() {
-    Redis sentinel = sentinels.get(nextSentinel);
     String name = settings.masterName();
-    return sentinel.send(Request.cmd(Command.SENTINEL).arg("GET-MASTER-ADDR-BY-NAME").arg(name))
-        .compose(addr -> sentinel.send(Request.cmd(Command.SENTINEL).arg("REPLICAS").arg(name)).map(list -> {
-          String master = addr == null ? null : addr.get(0) + ":" + addr.get(1);
-          List<Node> seen = new ArrayList<>();
-          for (Response replica : list) {
-            String flags = field(replica, "flags");
-            if (flags != null && (flags.contains("s_down") || flags.contains("o_down") || flags.contains("disconnected"))) {
-              continue; // a replica the sentinels cannot reach is not one the data is safe on
-            }
-            seen.add(new Node(field(replica, "ip") + ":" + field(replica, "port"), null,
-                field(replica, "master-host") + ":" + field(replica, "master-port"),
-                "ok".equals(field(replica, "master-link-status"))));
+    List<Future<Response>> named = sentinels.stream()
+        .map(s -> s.send(Request.cmd(Command.SENTINEL).arg("GET-MASTER-ADDR-BY-NAME").arg(name))).toList();
+    return Future.join(named).transform(done -> {
+      Map<String, Integer> votes = new HashMap<>();
+      for (Future<Response> answer : named) {
+        if (answer.succeeded() && answer.result() != null) {
+          votes.merge(answer.result().get(0) + ":" + answer.result().get(1), 1, Integer::sum);
+        }
+      }
+      votes.forEach((address, count) -> {
+        if (count * 2 > sentinels.size()) {
+          masterIs(address);
+        }
+      });
+      int answered = 0;
+      while (answered < named.size() && named.get(answered).failed()) {
+        answered++;
+      }
+      if (answered == named.size()) {
+        return Future.succeededFuture();
+      }
+      return sentinels.get(answered).send(Request.cmd(Command.SENTINEL).arg("REPLICAS").arg(name)).map(list -> {
+        List<Node> seen = new ArrayList<>();
+        for (Response replica : list) {
+          String flags = field(replica, "flags");
+          if (flags != null && (flags.contains("s_down") || flags.contains("o_down") || flags.contains("disconnected"))) {
+            continue; // a replica the sentinels cannot reach is not one the data is safe on
           }
-          observed(master == null ? List.of() : List.of(new Node(master, null, null, null)), seen);
-          return (Void) null;
-        }))
-        .onFailure(err -> nextSentinel = (nextSentinel + 1) % sentinels.size()); // ask another next time
+          seen.add(new Node(field(replica, "ip") + ":" + field(replica, "port"), null,
+              field(replica, "master-host") + ":" + field(replica, "master-port"),
+              "ok".equals(field(replica, "master-link-status"))));
+        }
+        String master = sentinelMaster;
+        observed(master == null ? List.of() : List.of(new Node(master, null, null, null)), seen);
+        return (Void) null;
+      });
+    });
   }
 
   private Future<Void> readCluster() {

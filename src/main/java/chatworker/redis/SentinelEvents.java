@@ -1,0 +1,138 @@
+package chatworker.redis;
+
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hears the sentinels announce a failover, on one subscribed connection to each of them (the sentinel
+ * that runs a failover is the only one that announces its steps).
+ *
+ * <p>Why: in a failover the old master keeps taking writes until it is demoted, and its other
+ * replicas keep confirming them until they are moved to the new master, which never had them. Such a
+ * write passes {@code WAIT} and is lost all the same. So from the first sign of a failover
+ * ({@code +try-failover}, before the new master is chosen) until its end, the layer acknowledges no
+ * durable write ({@link ReplicaAcks#fence}); and once {@code +switch-master} names the new master, it
+ * replaces every connection, since the old master would take writes for seconds more.
+ */
+final class SentinelEvents {
+
+  private static final Logger log = LoggerFactory.getLogger(ResilientRedis.class);
+
+  /** What the layer does when it hears them. */
+  interface Listener {
+    void failoverStarted();
+
+    /** {@code newMaster}: the new master's {@code ip:port}, or null when the failover was aborted. */
+    void failoverEnded(String newMaster);
+  }
+
+  private static final Set<String> STARTED = Set.of("+try-failover", "+failover-state-select-slave",
+      "+selected-slave", "+failover-state-send-slaveof-noone", "+promoted-slave");
+  private static final String SWITCHED = "+switch-master";
+  private static final Set<String> ABORTED = Set.of("-failover-abort-not-elected",
+      "-failover-abort-no-good-slave", "-failover-abort-slave-timeout", "+failover-end-for-timeout");
+
+  private final Vertx vertx;
+  private final List<Redis> sentinels;
+  private final String masterName;
+  private final Listener listener;
+  private final RedisConnection[] subscribed;
+  /** A subscription being opened (the connect has not answered yet): do not open another. */
+  private final boolean[] opening;
+  private volatile boolean stopped;
+
+  SentinelEvents(Vertx vertx, List<Redis> sentinels, String masterName, Listener listener) {
+    this.vertx = vertx;
+    this.sentinels = sentinels;
+    this.masterName = masterName;
+    this.listener = listener;
+    this.subscribed = new RedisConnection[sentinels.size()];
+    this.opening = new boolean[sentinels.size()];
+  }
+
+  /** Subscribes to every sentinel not subscribed yet; called at start and on each topology poll. */
+  void resubscribe() {
+    for (int i = 0; i < sentinels.size(); i++) {
+      if (subscribed[i] == null && !opening[i] && !stopped) {
+        subscribe(i);
+      }
+    }
+  }
+
+  void stop() {
+    stopped = true;
+    for (RedisConnection conn : subscribed) {
+      if (conn != null) {
+        conn.close(); // back to its client, which is closed next
+      }
+    }
+  }
+
+  /** Runs on the layer's context, as every call here does: the arrays need no locks. */
+  private void subscribe(int i) {
+    opening[i] = true;
+    sentinels.get(i).connect().onComplete(done -> opening[i] = false).onSuccess(conn -> {
+      if (stopped) {
+        ConnectionSlot.forceClose(conn);
+        return;
+      }
+      conn.handler(this::heard);
+      conn.endHandler(v -> subscribed[i] = null);
+      conn.exceptionHandler(err -> {
+        subscribed[i] = null;
+        ConnectionSlot.forceClose(conn);
+      });
+      Request subscribe = Request.cmd(Command.SUBSCRIBE).arg(SWITCHED);
+      STARTED.forEach(subscribe::arg);
+      ABORTED.forEach(subscribe::arg);
+      subscribed[i] = conn;
+      conn.send(subscribe).onFailure(err -> {
+        subscribed[i] = null;
+        ConnectionSlot.forceClose(conn);
+      });
+    });
+  }
+
+  /** A pushed message: {@code message, channel, payload}; the payload names the master first. */
+  private void heard(Response push) {
+    if (push == null || push.size() < 3 || !"message".equals(String.valueOf(push.get(0)))) {
+      return;
+    }
+    String channel = String.valueOf(push.get(1));
+    String payload = String.valueOf(push.get(2));
+    if (!concernsOurMaster(channel, payload)) {
+      return;
+    }
+    vertx.runOnContext(v -> {
+      if (STARTED.contains(channel)) {
+        listener.failoverStarted();
+      } else if (SWITCHED.equals(channel)) {
+        // <name> <old ip> <old port> <new ip> <new port>
+        String[] words = payload.split(" ");
+        if (words.length >= 5) {
+          log.warn("Redis sentinels switched the master from {}:{} to {}:{}", words[1], words[2], words[3], words[4]);
+          listener.failoverEnded(words[3] + ":" + words[4]);
+        }
+      } else if (ABORTED.contains(channel)) {
+        log.warn("Redis sentinels ended a failover without a switch ({})", channel);
+        listener.failoverEnded(null);
+      }
+    });
+  }
+
+  /** {@code +switch-master <name> …}; the others: {@code master <name> <ip> <port> …} or a replica's line. */
+  private boolean concernsOurMaster(String channel, String payload) {
+    List<String> words = new ArrayList<>(List.of(payload.split(" ")));
+    return SWITCHED.equals(channel) ? !words.isEmpty() && words.get(0).equals(masterName)
+        : words.contains(masterName);
+  }
+}
