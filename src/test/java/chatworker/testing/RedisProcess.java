@@ -42,6 +42,10 @@ final class RedisProcess {
     return process.isAlive();
   }
 
+  boolean isPaused() {
+    return paused;
+  }
+
   int exitValue() {
     return process.exitValue();
   }

@@ -24,7 +24,8 @@ import javax.net.ssl.SSLContext;
  * <p>The binary is the system's {@code redis-server} or the one shipped in embedded-redis (see
  * {@link #binaryDescription()}; env {@code CHATWORKER_TEST_REDIS=embedded} forces the latter). The
  * server can be stopped, restarted on the same port and data dir, killed, paused (clients paused, or
- * the whole process frozen with SIGSTOP), and have its clients killed. Admin commands go through one named connection of its own, which
+ * the whole process frozen with SIGSTOP), and have its clients killed. Admin commands go through one
+ * named connection of its own, which
  * {@link #clientList()} and {@link #normalClientCount()} leave out. {@link #close()} kills the
  * process and deletes the data dir; a JVM shutdown hook kills whatever a test forgot.
  *
@@ -152,6 +153,12 @@ public final class RedisServer implements AutoCloseable {
     return p != null && p.isAlive();
   }
 
+  /** Whether the process is frozen by {@link #pause()}. */
+  public boolean isPaused() {
+    RedisProcess p = process;
+    return p != null && p.isPaused();
+  }
+
   /**
    * Stops the server cleanly (SIGTERM), then waits for the process to exit and the port to be free.
    * Only an append-only server keeps its data across a stop: no RDB snapshots are written.
@@ -202,6 +209,14 @@ public final class RedisServer implements AutoCloseable {
   /** SIGCONT after {@link #pause()}. */
   public void resume() {
     runningProcess().resume();
+  }
+
+  /** Whether ROLE says this server replicates {@code master} with its link up (state {@code connected}). */
+  public boolean isReplicaOf(RedisServer master) {
+    // A replica's ROLE: slave, master host, master port, link state, offset.
+    String[] role = command("ROLE").split("\n");
+    return role.length >= 4 && role[0].equals("slave") && role[2].equals(Integer.toString(master.port()))
+        && role[3].equals("connected");
   }
 
   /** Runs one admin command and returns its reply as text (see {@link RespClient}). */
@@ -293,7 +308,9 @@ public final class RedisServer implements AutoCloseable {
   private void launchOnFreePort() {
     for (int attempt = 1; ; attempt++) {
       // A cluster node also listens on port + 10000 (its bus), which must be free too.
-      port = options.clusterEnabled() ? LocalPorts.freeWithOffset(HOST, CLUSTER_BUS_OFFSET) : LocalPorts.free(HOST);
+      port = options.clusterEnabled()
+          ? LocalPorts.freeWithOffset(HOST, CLUSTER_BUS_OFFSET)
+          : LocalPorts.free(HOST);
       try {
         launch();
         return;

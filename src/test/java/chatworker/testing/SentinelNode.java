@@ -105,7 +105,8 @@ final class SentinelNode implements AutoCloseable {
     Path confFile = dir.resolve("sentinel.conf");
     try {
       Files.write(confFile, conf, StandardCharsets.UTF_8);
-      process = RedisProcess.start(List.of(RedisBinary.path().toString(), confFile.toString(), "--sentinel"), dir);
+      List<String> commandLine = List.of(RedisBinary.path().toString(), confFile.toString(), "--sentinel");
+      process = RedisProcess.start(commandLine, dir);
       Await.until(this::answersPing, START_TIMEOUT, "sentinel to answer PING on port " + port);
     } catch (IOException | RuntimeException | AssertionError e) {
       if (process != null) {

@@ -1,6 +1,5 @@
 package chatworker.testing;
 
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +42,8 @@ public final class SentinelTopology implements AutoCloseable {
       topology.dataNodes.add(RedisServer.start(replicaOf(master)));
       topology.dataNodes.add(RedisServer.start(replicaOf(master)));
       topology.awaitReplicasFollow(master);
-      // Sentinels come last: their first INFO of the master then names both replicas (the next is 10 s later).
+      // Sentinels come last: their first INFO of the master then names both replicas (the next comes 10 s
+      // later).
       List<String> config = List.of(
           "sentinel monitor " + MASTER_NAME + " " + RedisServer.HOST + " " + master.port() + " 2",
           "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
@@ -53,7 +53,8 @@ public final class SentinelTopology implements AutoCloseable {
         topology.sentinels.add(SentinelNode.start(config));
       }
       String expected = "address=" + RedisServer.HOST + ":" + master.port() + ",slaves=2,sentinels=3";
-      Await.until(() -> topology.sentinels.stream().allMatch(s -> s.command("INFO", "sentinel").contains(expected)),
+      Await.until(
+          () -> topology.sentinels.stream().allMatch(s -> s.command("INFO", "sentinel").contains(expected)),
           TIMEOUT, "every sentinel to know the master, 2 replicas and 3 sentinels");
       return topology;
     } catch (RuntimeException | Error e) {
@@ -67,7 +68,7 @@ public final class SentinelTopology implements AutoCloseable {
     return sentinels.stream().map(SentinelNode::url).collect(Collectors.joining(","));
   }
 
-  /** The data node the (first) sentinel names as master now. */
+  /** The data node the first sentinel names as master now (after each operation, all name the same). */
   public RedisServer master() {
     return node(namedMasterPort(sentinels.get(0)));
   }
@@ -90,15 +91,16 @@ public final class SentinelTopology implements AutoCloseable {
    */
   public RedisServer failover() {
     RedisServer old = master();
-    sentinels.get(0).command("SENTINEL", "FAILOVER", MASTER_NAME);
+    // Right after start a sentinel may not have polled the replicas yet and refuses (NOGOODSLAVE).
+    Await.until(() -> startsFailover(sentinels.get(0)), TIMEOUT, "a sentinel to accept SENTINEL FAILOVER");
     RedisServer promoted = awaitNewMaster(old);
     awaitReplicasFollow(promoted);
     return promoted;
   }
 
   /**
-   * SIGKILL of the master; returns the killed node once the sentinels have promoted another one, which
-   * answers ROLE master and serves the running replica.
+   * SIGKILL of the master; returns the killed node once every sentinel names another one, which answers
+   * ROLE master and has the other replica in sync.
    */
   public RedisServer killMaster() {
     RedisServer killed = master();
@@ -116,7 +118,8 @@ public final class SentinelTopology implements AutoCloseable {
   public void restart(RedisServer killed) {
     RedisServer master = master();
     killed.restart(replicaOf(master));
-    Await.until(() -> follows(killed, master), TIMEOUT, "port " + killed.port() + " to replicate from " + master.port());
+    Await.until(() -> killed.isReplicaOf(master), TIMEOUT,
+        "port " + killed.port() + " to replicate from " + master.port());
     Await.until(() -> sentinels.stream().allMatch(s -> seesHealthyReplica(s, killed)), TIMEOUT,
         "every sentinel to see port " + killed.port() + " as a healthy replica");
   }
@@ -144,37 +147,38 @@ public final class SentinelTopology implements AutoCloseable {
 
   private RedisServer awaitNewMaster(RedisServer old) {
     return Await.untilPresent(() -> {
-      Set<Integer> named = sentinels.stream().map(SentinelTopology::namedMasterPort).collect(Collectors.toSet());
+      Set<Integer> named =
+          sentinels.stream().map(SentinelTopology::namedMasterPort).collect(Collectors.toSet());
       if (named.size() != 1 || named.contains(old.port())) {
         return null;
       }
       RedisServer candidate = node(named.iterator().next());
-      return role(candidate).startsWith("master\n") ? candidate : null;
-    }, TIMEOUT, "every sentinel to name a new master instead of port " + old.port() + ", and it to be master");
+      return candidate.command("ROLE").startsWith("master\n") ? candidate : null;
+    }, TIMEOUT, "every sentinel to name a new master instead of port " + old.port() + ", which is master");
   }
 
   /** Waits until every running data node but {@code master} replicates from it with its link up. */
   private void awaitReplicasFollow(RedisServer master) {
-    Await.until(() -> dataNodes.stream().filter(n -> n != master && n.isRunning()).allMatch(n -> follows(n, master)),
+    Await.until(() -> dataNodes.stream()
+            .filter(n -> n != master && n.isRunning() && !n.isPaused())
+            .allMatch(n -> n.isReplicaOf(master)),
         TIMEOUT, "every running data node to replicate from port " + master.port());
   }
 
-  /** ROLE of a replica: {@code slave, host, port, state, offset}; state {@code connected} means link up. */
-  private static boolean follows(RedisServer replica, RedisServer master) {
-    String[] role = role(replica).split("\n");
-    return role.length >= 4 && role[0].equals("slave") && role[2].equals(Integer.toString(master.port())) && role[3].equals("connected");
-  }
-
-  private static String role(RedisServer node) {
+  private static boolean startsFailover(SentinelNode sentinel) {
     try {
-      return node.command("ROLE");
-    } catch (UncheckedIOException | RespClient.ErrorReply e) {
-      return "unreachable"; // e.g. still loading its data after a restart
+      return sentinel.command("SENTINEL", "FAILOVER", MASTER_NAME).equals("OK");
+    } catch (RespClient.ErrorReply e) {
+      if (e.getMessage().startsWith("NOGOODSLAVE")) {
+        return false;
+      }
+      throw e;
     }
   }
 
   private static int namedMasterPort(SentinelNode sentinel) {
-    return Integer.parseInt(sentinel.command("SENTINEL", "get-master-addr-by-name", MASTER_NAME).split("\n")[1]);
+    String hostAndPort = sentinel.command("SENTINEL", "get-master-addr-by-name", MASTER_NAME);
+    return Integer.parseInt(hostAndPort.split("\n")[1]);
   }
 
   /** SENTINEL REPLICAS is a list of field/value lists, flattened here: find the node's {@code flags}. */
