@@ -37,6 +37,11 @@ public final class JobStore {
    */
   static final long ENDED_RUN_TTL_SECONDS = 60;
   private static final Set<String> END_STATES = Set.of("failed", "cancelled");
+  /**
+   * The token of no run (tokens are UUIDs), for a commit that only confirms a success: the lock never
+   * holds it, so the script takes its "not ours" branch and writes no message.
+   */
+  private static final String NO_RUN = "";
 
   private final ResilientRedis redis;
   private final long jobTtlSeconds;
@@ -87,6 +92,9 @@ public final class JobStore {
    * bucket of the index had an entry already (a restart after failure, or a job id reused on another
    * chat), one more command rewrites it.
    *
+   * <p>With durability on, an ALREADY_SUCCEEDED is answered only once the replicas hold the success
+   * (one more round trip, see {@link #confirmSucceeded}): the client takes it as the job's reply.
+   *
    * <p>When this fails with a {@link StoreFailure} the script may still have run: call {@link #finish}
    * with the same token, which frees the lock if it was taken.
    */
@@ -122,6 +130,9 @@ public final class JobStore {
           after, true, deadline), replies -> {
             Response reply = replies.get(0);
             StartOutcome.Status status = StartOutcome.Status.valueOf(reply.get(0).toString());
+            if (status == StartOutcome.Status.ALREADY_SUCCEEDED && redis.settings().durabilityReplicas() > 0) {
+              return confirmSucceeded(r, deadline);
+            }
             if (status != StartOutcome.Status.STARTED) {
               return Future.succeededFuture(StartOutcome.notStarted(status, reply));
             }
@@ -139,6 +150,29 @@ public final class JobStore {
                 history.result(), user, null));
           });
     });
+  }
+
+  /**
+   * With durability on, a start that found its job succeeded answers only once the replicas hold that
+   * success, as a commit does: the client takes the stored reply as the job's outcome. The record may
+   * have been read from a master that stored it during a failover, after the replica being promoted
+   * stopped following it (the commit failed there as not replicated), and that master loses it when it
+   * is demoted. The confirmation is a repeat of the commit script with no run's token ({@link #NO_RUN}),
+   * sent durably: it writes the chat's seq to itself, so its WAIT covers the record, and answers
+   * ALREADY_SUCCEEDED with the reply; LOCK_LOST there means the success is gone where it ran, and the
+   * start fails (UNAVAILABLE) so that the client sends the job again.
+   */
+  private Future<StartOutcome> confirmSucceeded(StartRequest r, Deadline deadline) {
+    long now = System.currentTimeMillis();
+    return Guard.compose(COMMIT.runDurable(redis, chatKeys(r.chatId()),
+        List.of(NO_RUN, "0", "", "", r.jobId(), r.nodeId(), Long.toString(now)), true, deadline), reply -> {
+          if (CommitOutcome.Status.valueOf(reply.get(0).toString()) != CommitOutcome.Status.ALREADY_SUCCEEDED) {
+            return Future.failedFuture(new StoreFailure(StoreFailure.Kind.UNAVAILABLE, "job '" + r.jobId()
+                + "' was found succeeded, but its record is gone where it was to be confirmed (a failover)", null));
+          }
+          return Future.succeededFuture(new StartOutcome(StartOutcome.Status.ALREADY_SUCCEEDED, null, List.of(),
+              null, Replies.jsonOrNull(reply.get(1))));
+        });
   }
 
   /**
