@@ -99,7 +99,7 @@ class SentinelTest {
       CallerLoad reads = CallerLoad.start(layer.vertx, 8, i -> layer.redis.send(
           Request.cmd(Command.GET).arg("ack:1"), true, Deadline.inMillis(2_000)));
       Await.until(() -> writes.load.successes() >= 300, RECOVERY, "300 durable writes before the pause");
-      topology.replicas().forEach(topology::pause);
+      topology.replicas().forEach(RedisServer::pause);
       try {
         Await.until(() -> writes.load.failures(Kind.NOT_REPLICATED) > 0, RECOVERY, "a write refused as not replicated");
         // Writes covered by a WAIT sent before the pause may still end well for one WAIT timeout.
@@ -112,7 +112,7 @@ class SentinelTest {
             .isEqualTo(acknowledgedWhilePaused);
         Await.until(() -> reads.successes() > readsWhilePaused + 100, RECOVERY, "reads to go on during the pause");
       } finally {
-        topology.replicas().forEach(topology::resume);
+        topology.replicas().forEach(RedisServer::resume);
       }
       long before = writes.load.successes();
       Await.until(() -> writes.load.successes() >= before + 200, RECOVERY, "durable writes once the replicas are back");

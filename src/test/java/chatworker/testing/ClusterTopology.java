@@ -151,16 +151,6 @@ public final class ClusterTopology implements AutoCloseable {
     keys.stream().map(this::slotOf).distinct().forEach(slot -> moveSlot(slot, to));
   }
 
-  /** SIGSTOP: freezes a node with its sockets open; beyond the node timeout the cluster fails it over. */
-  public void pause(RedisServer node) {
-    node.pause();
-  }
-
-  /** SIGCONT after {@link #pause(RedisServer)}. */
-  public void resume(RedisServer node) {
-    node.resume();
-  }
-
   /** Kills every node and deletes its data dir. */
   @Override
   public void close() {

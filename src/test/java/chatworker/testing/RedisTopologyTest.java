@@ -40,11 +40,11 @@ class RedisTopologyTest {
         assertThat(replica.command("GET", "greeting")).isEqualTo("hello");
       }
       RedisServer frozen = redis.replicas().get(0);
-      redis.pause(frozen);
+      frozen.pause();
       master.command("SET", "while", "paused");
       assertThat(Integer.parseInt(master.command("WAIT", "2", "300")))
           .as("replicas acked while one is paused").isLessThan(2);
-      redis.resume(frozen);
+      frozen.resume();
       assertThat(master.command("WAIT", "2", "5000")).isEqualTo("2");
 
       RedisServer promoted = redis.failover();

@@ -124,16 +124,6 @@ public final class SentinelTopology implements AutoCloseable {
         "every sentinel to see port " + killed.port() + " as a healthy replica");
   }
 
-  /** SIGSTOP: freezes a data node with its sockets open (see {@link RedisServer#pause()}). */
-  public void pause(RedisServer node) {
-    node.pause();
-  }
-
-  /** SIGCONT after {@link #pause(RedisServer)}. */
-  public void resume(RedisServer node) {
-    node.resume();
-  }
-
   /** Kills the sentinels first (so none fails over meanwhile), then the data nodes; deletes their dirs. */
   @Override
   public void close() {
