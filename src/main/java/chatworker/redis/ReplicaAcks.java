@@ -28,12 +28,18 @@ import java.util.function.Function;
  * write's {@code WAIT} goes on the connection the write ran on, after its reply, and one {@code WAIT}
  * at a time per connection covers every write answered before it was sent: under load, one
  * {@code WAIT} confirms a whole flush of other jobs' writes, and the commands behind it wait for one
- * replica round trip at most.
+ * replica round trip at most (a write itself for two {@code WAIT}s at most).
+ *
+ * <p>During a failover ({@link #fence}, from the sentinels' announcements) nothing is confirmed: the
+ * replicas still answering may be about to follow a new master that never got the write.
  *
  * <p>In cluster mode a keyless {@code WAIT} sent on its own would reach a random master: there it
  * travels in one batch right behind its write, which the client routes to the write's master.
  */
 final class ReplicaAcks {
+
+  /** A failover that was never heard to end stops fencing after this long (a lost announcement). */
+  private static final long MAX_FENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final RedisSettings settings;
   private final Map<RedisConnection, Barrier> barriers = Collections.synchronizedMap(new WeakHashMap<>());
@@ -84,9 +90,6 @@ final class ReplicaAcks {
   int cost() {
     return settings.durabilityReplicas() > 0 && settings.mode() == RedisMode.CLUSTER ? 2 : 1;
   }
-
-  /** A failover that was never heard to end stops fencing after this long (a lost announcement). */
-  private static final long MAX_FENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   boolean fenced() {
     long since = fencedSinceNanos;
