@@ -30,7 +30,10 @@ import java.util.function.Function;
  * (the client's options), {@link ConnectionSlot} (one held connection: connect, reconnect, watchdog),
  * {@link SlotChooser} (which connection, the in-flight bound), {@link CommandAttempt} (one try on one
  * connection), {@link RetryLoop} (what is retried, when), {@link BreakerGate} (the circuit breaker),
- * {@link HealthChecks} (PINGs, reconnects, refused credentials) and {@link Shutdown} (drain and close).
+ * {@link HealthChecks} (PINGs, reconnects, refused credentials), {@link Shutdown} (drain and close),
+ * {@link ReplicaAcks} (durable writes) and {@link TopologyWatch} (the deployment: masters, replicas,
+ * failovers). The mode (standalone, sentinel, cluster) is the client's business ({@link ClientOptions});
+ * what the layer adds for failovers is in docs/REDIS.md, "Sentinel and Cluster".
  */
 public final class ResilientRedis {
 
