@@ -67,6 +67,11 @@ final class GenerationJob {
   private long timer = -1;
   /** Set once the job holds the lock and runs the model: from then on the timer renews the lease. */
   private boolean renewing;
+  /**
+   * Set when the commit is sent: a renewal that then finds the lock gone may have met the commit's own
+   * release (the commit's reply can come after, on another connection), so only the commit decides.
+   */
+  private boolean committing;
   private long streamSeq;
   /** Written when the last chunk so far was handed to the event bus; the reply waits for it. */
   private Future<Void> lastChunk = Future.succeededFuture();
@@ -183,7 +188,7 @@ final class GenerationJob {
   private void renewLock() {
     jobs.lock().renew(request.chatId(), lockToken, settings.lockLeaseMs(), Deadline.inMillis(renewEveryMs))
         .onSuccess(stillOurs -> {
-          if (!stillOurs) {
+          if (!stillOurs && !committing) {
             abort(lockLost());
           }
         });
@@ -198,6 +203,7 @@ final class GenerationJob {
             .put("completionTokens", reply.completionTokens()))
         .put("node", nodeId)
         .put("durationMs", (System.nanoTime() - startedNanos) / 1_000_000);
+    committing = true;
     // Chunks first: once the last one is on the connection to the client, the reply queues behind it.
     lastChunk.transform(written -> Future.<Void>succeededFuture())
         .compose(v -> jobs.commit(new CommitRequest(request.chatId(), request.jobId(), lockToken,
