@@ -18,7 +18,8 @@ import org.HdrHistogram.Histogram;
  * context, each sending a generate on a chat no other caller holds (round robin over the chats) and
  * the next as soon as the reply came, or 1 ms after a failure. While recording, it counts the replies
  * and the failures by code, and records send → reply latency; a reply other than "You said: <text>"
- * fails as {@code WRONG_REPLY}. Its fields are touched on that context only; {@link #start},
+ * fails as {@code WRONG_REPLY}. Each second it logs a line on stderr (answered, failed, in flight, the
+ * slowest reply), so that a p99 can be told from a stall or from a machine slow throughout. Its fields are touched on that context only; {@link #start},
  * {@link #startRecording}, {@link #stopRecording} and {@link #drain} are called from the main thread.
  */
 final class ClosedLoop {
@@ -40,6 +41,7 @@ final class ClosedLoop {
   }
 
   private final Vertx vertx;
+  private final String label;
   private final Context context;
   private final List<String> chats;
   private final boolean[] busy;
@@ -56,12 +58,19 @@ final class ClosedLoop {
   private long jobs;
   private long recordStart;
   private long recordEnd;
+  private long timeline;
+  private long second;
+  private long secondAnswered;
+  private long secondFailed;
+  private long secondMaxNanos;
 
-  ClosedLoop(Vertx vertx, List<String> chats, int callers) {
+  /** {@code label} starts each line of the timeline. */
+  ClosedLoop(Vertx vertx, String label, List<String> chats, int callers) {
     if (callers > chats.size()) {
       throw new IllegalArgumentException(callers + " callers need as many chats, not " + chats.size());
     }
     this.vertx = vertx;
+    this.label = label;
     this.context = vertx.getOrCreateContext();
     this.chats = chats;
     this.busy = new boolean[chats.size()];
@@ -74,6 +83,7 @@ final class ClosedLoop {
       for (int i = 0; i < callers; i++) {
         next();
       }
+      timeline = vertx.setPeriodic(1_000, t -> logSecond());
     });
   }
 
@@ -92,6 +102,7 @@ final class ClosedLoop {
       recordEnd = System.nanoTime();
       recording = false;
       stopping = true;
+      vertx.cancelTimer(timeline);
       if (inFlight == 0) {
         drained.tryComplete();
       }
@@ -125,12 +136,15 @@ final class ClosedLoop {
       long now = System.nanoTime();
       busy[chat] = false;
       inFlight--;
+      secondMaxNanos = Math.max(secondMaxNanos, now - sentAt);
       String failure = ar.failed() ? ApiException.fromReply(ar.cause()).code().name()
           : ("You said: " + text).equals(ar.result().getJsonObject("message").getString("text")) ? null : WRONG_REPLY;
       if (failure != null) {
+        secondFailed++;
         (recording ? errorsByCode : errorsOutside).merge(failure, 1, Integer::sum);
         vertx.setTimer(1, t -> next());
       } else {
+        secondAnswered++;
         if (recording) {
           jobs++;
           if (sentRecording) { // latency only of jobs sent in the window, so warm-up queues do not count
@@ -143,6 +157,14 @@ final class ClosedLoop {
         drained.tryComplete();
       }
     });
+  }
+
+  private void logSecond() {
+    BenchSupport.log("  %s t+%2ds%s answered %,6d failed %,4d in flight %3d slowest %7.1f ms load %s", label, ++second,
+        recording ? "*" : " ", secondAnswered, secondFailed, inFlight, secondMaxNanos / 1e6, BenchSupport.loadAverage(1));
+    secondAnswered = 0;
+    secondFailed = 0;
+    secondMaxNanos = 0;
   }
 
   /** The next chat no caller holds, round robin (there is one: there are at least as many chats as callers). */

@@ -20,6 +20,9 @@ import java.util.TreeMap;
  */
 record Counters(Map<String, Long> calls, double redisCpuSeconds, long processCpuNanos, long[] machine) {
 
+  /** Jiffies per second in /proc/stat (USER_HZ, 100 on Linux). */
+  private static final int USER_HZ = 100;
+
   /** The counters of one Redis server. */
   static Counters read(RedisServer redis) {
     return read(List.of(redis), List.of(redis));
@@ -67,6 +70,21 @@ record Counters(Map<String, Long> calls, double redisCpuSeconds, long processCpu
         .put("redisCpuUsPerJob", round3((after.redisCpuSeconds - before.redisCpuSeconds) * 1e6 / jobs))
         .put("clientCpuUsPerJob", round3((after.processCpuNanos - before.processCpuNanos) / 1e3 / jobs))
         .put("machineBusyPct", total == 0 ? null : Math.round(100.0 * busy / total));
+  }
+
+  /**
+   * The share of the whole machine (all cores, %) that other processes used between the two reads:
+   * its busy time less this JVM's CPU and {@code ownRedisSeconds}, the CPU of the Redis servers the
+   * window was measured on. On a shared machine, what tells a slow round from a crowded one.
+   */
+  static double othersPct(Counters before, Counters after, double ownRedisSeconds) {
+    long total = after.machine[1] - before.machine[1];
+    if (total == 0) {
+      return Double.NaN;
+    }
+    double busySeconds = (after.machine[0] - before.machine[0]) / (double) USER_HZ;
+    double jvmSeconds = (after.processCpuNanos - before.processCpuNanos) / 1e9;
+    return 100 * (busySeconds - jvmSeconds - ownRedisSeconds) * USER_HZ / total;
   }
 
   /** Per-command increase, health-check PINGs and our own INFO calls left out. */

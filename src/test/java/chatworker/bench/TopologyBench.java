@@ -99,11 +99,11 @@ public final class TopologyBench {
       for (Config config : order) {
         JsonObject result = phase(config, settings.warmupSeconds, settings.durationSeconds).put("round", round);
         log("round %d/%d %-16s %,8.0f jobs/s  p50 %.3f ms  p99 %.3f ms  errors %s  WAITs/job %s"
-            + "  CPU/job us: masters %.0f, replicas %.0f, client %.0f; machine %d%% busy, load %s",
+            + "  CPU/job us: masters %.0f, replicas %.0f, client %.0f; machine %d%% busy, others %d%%, load %s",
             round, settings.rounds, config.name, result.getDouble("jobsPerSec"), result.getDouble("p50Ms"),
             result.getDouble("p99Ms"), result.getJsonObject("errorsByCode").encode(), result.getValue("waitsPerJob"),
             result.getDouble("masterCpuUsPerJob"), result.getDouble("replicaCpuUsPerJob"),
-            result.getDouble("clientCpuUsPerJob"), result.getLong("machineBusyPct"), result.getString("loadAverage"));
+            result.getDouble("clientCpuUsPerJob"), result.getLong("machineBusyPct"), result.getLong("othersCpuPct"), result.getString("loadAverage"));
         thisRound.put(config.name, result);
       }
       // In the configurations' own order, each with its ratio to this round's baseline.
@@ -168,7 +168,7 @@ public final class TopologyBench {
     try {
       NodeVerticle node = new NodeVerticle(nodeConfig, "bench-" + config.name, () -> List.of("bench-" + config.name));
       await(vertx.deployVerticle(node));
-      ClosedLoop load = new ClosedLoop(vertx, BenchChats.seed(vertx, settings.assistants, settings.chats),
+      ClosedLoop load = new ClosedLoop(vertx, config.name, BenchChats.seed(vertx, settings.assistants, settings.chats),
           settings.concurrency);
       load.start();
       Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
@@ -211,6 +211,8 @@ public final class TopologyBench {
           .put("replicaCpuUsPerJob", round3(replicaCpu * 1e6 / jobs))
           .put("clientCpuUsPerJob", cpu.getDouble("clientCpuUsPerJob"))
           .put("machineBusyPct", cpu.getLong("machineBusyPct"))
+          .put("othersCpuPct", Math.round(Counters.othersPct(before, after,
+              after.redisCpuSeconds() - before.redisCpuSeconds() + replicaCpu)))
           .put("durationSeconds", round3(run.seconds()))
           .put("loadAverage", BenchSupport.loadAverage(3));
     } finally {
