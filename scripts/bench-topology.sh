@@ -10,6 +10,9 @@
 #   --configs standalone,standalone-wait1,sentinel,sentinel-wait1,cluster,cluster-wait1
 #             (sentinel-wait2 also works: Sentinel's master has two replicas)
 #   --persistence none|everysec|always   (set on every data node, so that only the topology differs)
+#   --event-loops 0 (the node's Vert.x event loops; 0: the node's own setting, node.eventLoops)
+#   --quiet-percent 25  --quiet-wait-seconds 120   (before each measured phase, wait up to that long
+#             until other processes use under 25 % of the machine; 100 turns the wait off)
 # BENCH_JAVA_OPTS adds JVM flags (e.g. a JFR recording).
 set -euo pipefail
 

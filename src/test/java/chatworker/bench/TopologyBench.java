@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
  * <p>Every deployment is started once and stays up for the run (see {@link RedisSetup}). Each phase
  * flushes its deployment, deploys a fresh node on a fresh Vert.x sized as the node sizes its own
  * ({@code node.eventLoops}), seeds assistants and chats and runs a {@link ClosedLoop} on it; the
- * configurations' order alternates between rounds, so the machine's drift is spread. Per phase it
+ * configurations' order alternates between rounds, so the machine's drift is spread, and a measured
+ * phase first waits (a while at most) for other processes to leave the machine fairly idle. Per phase it
  * also reads the node's WAIT count from /status (how well WAITs coalesce), what the masters ran and
  * the CPU of the masters, the replicas and this JVM.
  *
@@ -97,7 +98,9 @@ public final class TopologyBench {
       }
       Map<String, JsonObject> thisRound = new LinkedHashMap<>();
       for (Config config : order) {
-        JsonObject result = phase(config, settings.warmupSeconds, settings.durationSeconds).put("round", round);
+        double waited = awaitQuietMachine();
+        JsonObject result = phase(config, settings.warmupSeconds, settings.durationSeconds).put("round", round)
+            .put("waitedForQuietSeconds", round3(waited));
         log("round %d/%d %-16s %,8.0f jobs/s  p50 %.3f ms  p99 %.3f ms  errors %s  WAITs/job %s"
             + "  CPU/job us: masters %.0f, replicas %.0f, client %.0f; machine %d%% busy, others %d%%, load %s",
             round, settings.rounds, config.name, result.getDouble("jobsPerSec"), result.getDouble("p50Ms"),
@@ -146,6 +149,35 @@ public final class TopologyBench {
         round3(100 * (Counters.redisCpuSeconds(setup.dataNodes()) - before.get(kind)) / seconds)));
     print(results, new JsonObject().put("bench", "topology-idle").put("redisCpuPctOfACore", idle)
         .put("persistence", settings.persistence.name().toLowerCase()).put("loadAverage", BenchSupport.loadAverage(3)));
+  }
+
+  /**
+   * On a shared machine, lets a measured phase start outside another job's burst: waits until other
+   * processes use less than {@code --quiet-percent} of the machine over 2 s (this JVM and every data
+   * node of ours left out), for {@code --quiet-wait-seconds} at most. Returns the seconds waited.
+   */
+  private double awaitQuietMachine() throws InterruptedException {
+    if (settings.quietPercent >= 100) {
+      return 0;
+    }
+    List<RedisServer> ours = setups.values().stream().flatMap(setup -> setup.dataNodes().stream()).toList();
+    long start = System.nanoTime();
+    while (true) {
+      Counters before = Counters.read(List.of(), ours);
+      Thread.sleep(2_000);
+      Counters after = Counters.read(List.of(), ours);
+      double others = Counters.othersPct(before, after, after.redisCpuSeconds() - before.redisCpuSeconds());
+      double waited = (System.nanoTime() - start) / 1e9;
+      if (others < settings.quietPercent) {
+        return waited;
+      }
+      if (waited >= settings.quietWaitSeconds) {
+        log("others still use %.0f%% of the machine after %.0f s: measuring anyway", others, waited);
+        return waited;
+      }
+      log("others use %.0f%% of the machine (load %s): waiting for under %d%%", others,
+          BenchSupport.loadAverage(1), settings.quietPercent);
+    }
   }
 
   private void closeSetups() {
@@ -220,9 +252,15 @@ public final class TopologyBench {
     }
   }
 
-  /** The shipped configuration, pointed at {@code setup} in its mode, with {@code config}'s durability. */
-  private static JsonObject nodeConfig(Config config, RedisSetup setup) throws IOException {
+  /**
+   * The shipped configuration, pointed at {@code setup} in its mode, with {@code config}'s durability
+   * (and {@code --event-loops} when set).
+   */
+  private JsonObject nodeConfig(Config config, RedisSetup setup) throws IOException {
     JsonObject node = BenchSupport.shippedNodeConfig(setup.url());
+    if (settings.eventLoops > 0) {
+      node.put("node", node.getJsonObject("node", new JsonObject()).put("eventLoops", settings.eventLoops));
+    }
     JsonObject redis = node.getJsonObject("redis");
     redis.put("mode", config.setup.mode).put("masterName", SentinelTopology.MASTER_NAME);
     redis.put("durability", redis.getJsonObject("durability", new JsonObject()).put("replicas", config.durableReplicas));
@@ -305,12 +343,13 @@ public final class TopologyBench {
 
   /** Command-line settings. */
   private record Settings(int durationSeconds, int warmupSeconds, int rounds, int concurrency, int chats,
-      int assistants, List<Config> configs, RedisSetup.Persistence persistence) {
+      int assistants, List<Config> configs, RedisSetup.Persistence persistence, int eventLoops, int quietPercent,
+      int quietWaitSeconds) {
 
     static final String USAGE = "usage: TopologyBench [--duration-seconds 15] [--warmup-seconds 5] [--rounds 3]"
         + " [--concurrency 64] [--chats 1000] [--assistants 10]"
         + " [--configs standalone,standalone-wait1,sentinel,sentinel-wait1,cluster,cluster-wait1]"
-        + " [--persistence none|everysec|always]";
+        + " [--persistence none|everysec|always] [--event-loops 0] [--quiet-percent 25] [--quiet-wait-seconds 120]";
 
     static Settings parse(String[] args) {
       Map<String, String> defaults = new LinkedHashMap<>();
@@ -322,6 +361,9 @@ public final class TopologyBench {
       defaults.put("assistants", "10");
       defaults.put("configs", "standalone,standalone-wait1,sentinel,sentinel-wait1,cluster,cluster-wait1");
       defaults.put("persistence", "none");
+      defaults.put("event-loops", "0");
+      defaults.put("quiet-percent", "25");
+      defaults.put("quiet-wait-seconds", "120");
       Map<String, String> values = BenchSupport.options(args, defaults);
       try {
         List<Config> configs = Arrays.stream(values.get("configs").split(",")).map(String::trim)
@@ -329,10 +371,12 @@ public final class TopologyBench {
         Settings settings = new Settings(Integer.parseInt(values.get("duration-seconds")),
             Integer.parseInt(values.get("warmup-seconds")), Integer.parseInt(values.get("rounds")),
             Integer.parseInt(values.get("concurrency")), Integer.parseInt(values.get("chats")),
-            Integer.parseInt(values.get("assistants")), configs, RedisSetup.Persistence.parse(values.get("persistence")));
+            Integer.parseInt(values.get("assistants")), configs, RedisSetup.Persistence.parse(values.get("persistence")),
+            Integer.parseInt(values.get("event-loops")), Integer.parseInt(values.get("quiet-percent")),
+            Integer.parseInt(values.get("quiet-wait-seconds")));
         if (settings.durationSeconds < 1 || settings.warmupSeconds < 0 || settings.rounds < 1
             || settings.concurrency < 1 || settings.chats < settings.concurrency || settings.assistants < 1
-            || configs.isEmpty()) {
+            || configs.isEmpty() || settings.eventLoops < 0 || settings.quietWaitSeconds < 0) {
           throw new IllegalArgumentException("durations, rounds and counts must be positive, chats >= concurrency,"
               + " and there must be a configuration");
         }
@@ -346,6 +390,8 @@ public final class TopologyBench {
     public String toString() {
       return "duration " + durationSeconds + " s, warm-up " + warmupSeconds + " s, " + rounds + " rounds, "
           + concurrency + " callers, " + chats + " chats, persistence " + persistence.name().toLowerCase()
+          + ", event loops " + (eventLoops == 0 ? "node.eventLoops" : eventLoops)
+          + (quietPercent >= 100 ? "" : ", waiting up to " + quietWaitSeconds + " s for others under " + quietPercent + " %")
           + ", configs " + configs.stream().map(Config::name).toList();
     }
   }
