@@ -19,8 +19,9 @@ import org.HdrHistogram.Histogram;
  * the next as soon as the reply came, or 1 ms after a failure. While recording, it counts the replies
  * and the failures by code, and records send → reply latency; a reply other than "You said: <text>"
  * fails as {@code WRONG_REPLY}. Each second it logs a line on stderr (answered, failed, in flight, the
- * slowest reply), so that a p99 can be told from a stall or from a machine slow throughout. Its fields are touched on that context only; {@link #start},
- * {@link #startRecording}, {@link #stopRecording} and {@link #drain} are called from the main thread.
+ * slowest reply), so that a p99 can be told from a stall or from a machine slow throughout. Its
+ * fields are touched on that context only; {@link #start}, {@link #startRecording},
+ * {@link #stopRecording} and {@link #drain} are called from the main thread.
  */
 final class ClosedLoop {
 
@@ -138,7 +139,8 @@ final class ClosedLoop {
       inFlight--;
       secondMaxNanos = Math.max(secondMaxNanos, now - sentAt);
       String failure = ar.failed() ? ApiException.fromReply(ar.cause()).code().name()
-          : ("You said: " + text).equals(ar.result().getJsonObject("message").getString("text")) ? null : WRONG_REPLY;
+          : ("You said: " + text).equals(ar.result().getJsonObject("message").getString("text")) ? null
+          : WRONG_REPLY;
       if (failure != null) {
         secondFailed++;
         (recording ? errorsByCode : errorsOutside).merge(failure, 1, Integer::sum);
@@ -160,14 +162,15 @@ final class ClosedLoop {
   }
 
   private void logSecond() {
-    BenchSupport.log("  %s t+%2ds%s answered %,6d failed %,4d in flight %3d slowest %7.1f ms load %s", label, ++second,
-        recording ? "*" : " ", secondAnswered, secondFailed, inFlight, secondMaxNanos / 1e6, BenchSupport.loadAverage(1));
+    BenchSupport.log("  %s t+%2ds%s answered %,6d failed %,4d in flight %3d slowest %7.1f ms load %s", label,
+        ++second, recording ? "*" : " ", secondAnswered, secondFailed, inFlight, secondMaxNanos / 1e6,
+        BenchSupport.loadAverage(1));
     secondAnswered = 0;
     secondFailed = 0;
     secondMaxNanos = 0;
   }
 
-  /** The next chat no caller holds, round robin (there is one: there are at least as many chats as callers). */
+  /** The next chat no caller holds, round robin (there is one: there are as many chats as callers or more). */
   private int pickChat() {
     for (int i = 0; i < busy.length; i++) {
       int c = (cursor + i) % busy.length;

@@ -76,18 +76,21 @@ final class RedisSetup implements AutoCloseable {
       case PAIR -> startPair();
       case SENTINEL -> {
         SentinelTopology sentinel = SentinelTopology.start();
-        yield new RedisSetup(kind, sentinel.sentinelUrls(), List.of(sentinel.master()), sentinel.replicas(), sentinel);
+        yield new RedisSetup(kind, sentinel.sentinelUrls(), List.of(sentinel.master()), sentinel.replicas(),
+            sentinel);
       }
       case CLUSTER -> {
         ClusterTopology cluster = ClusterTopology.start();
-        cluster.nodes().forEach(n -> n.command("CONFIG", "SET", "cluster-node-timeout", CLUSTER_NODE_TIMEOUT_MS));
+        cluster.nodes().forEach(node ->
+            node.command("CONFIG", "SET", "cluster-node-timeout", CLUSTER_NODE_TIMEOUT_MS));
         yield new RedisSetup(kind, cluster.seedUrls(), cluster.masters(), cluster.replicas(), cluster);
       }
     };
   }
 
   private static RedisSetup startPair() {
-    RedisServer master = RedisServer.start(RedisServer.Options.defaults().withArg("repl-diskless-sync-delay", "0"));
+    RedisServer master =
+        RedisServer.start(RedisServer.Options.defaults().withArg("repl-diskless-sync-delay", "0"));
     try {
       RedisServer replica = RedisServer.start(RedisServer.Options.defaults()
           .withArg("replicaof", master.host(), Integer.toString(master.port())));
@@ -126,7 +129,7 @@ final class RedisSetup implements AutoCloseable {
     return all;
   }
 
-  /** Sets {@code persistence} on every data node and waits for the AOF rewrite that switching AOF on starts. */
+  /** Sets {@code persistence} on every data node; waits for the AOF rewrite that switching AOF on starts. */
   void persistence(Persistence persistence) {
     for (RedisServer node : dataNodes()) {
       node.command("CONFIG", "SET", "save", "");
@@ -150,7 +153,8 @@ final class RedisSetup implements AutoCloseable {
       master.command("FLUSHALL", "ASYNC");
       String acked = master.command("WAIT", Integer.toString(kind.replicasPerMaster), "10000");
       if (Integer.parseInt(acked.trim()) < kind.replicasPerMaster) {
-        throw new IllegalStateException("only " + acked + " replicas of port " + master.port() + " took the flush");
+        throw new IllegalStateException(
+            "only " + acked + " replicas of port " + master.port() + " took the flush");
       }
     }
     Await.until(() -> dataNodes().stream().noneMatch(BenchSupport::lazyFreePending), TIMEOUT,

@@ -92,23 +92,7 @@ public final class TopologyBench {
     }
     Map<String, List<JsonObject>> byConfig = new LinkedHashMap<>();
     for (int round = 1; round <= settings.rounds; round++) {
-      List<Config> order = new ArrayList<>(settings.configs);
-      if (round % 2 == 0) {
-        Collections.reverse(order);
-      }
-      Map<String, JsonObject> thisRound = new LinkedHashMap<>();
-      for (Config config : order) {
-        double waited = awaitQuietMachine();
-        JsonObject result = phase(config, settings.warmupSeconds, settings.durationSeconds).put("round", round)
-            .put("waitedForQuietSeconds", round3(waited));
-        log("round %d/%d %-16s %,8.0f jobs/s  p50 %.3f ms  p99 %.3f ms  errors %s  WAITs/job %s"
-            + "  CPU/job us: masters %.0f, replicas %.0f, client %.0f; machine %d%% busy, others %d%%, load %s",
-            round, settings.rounds, config.name, result.getDouble("jobsPerSec"), result.getDouble("p50Ms"),
-            result.getDouble("p99Ms"), result.getJsonObject("errorsByCode").encode(), result.getValue("waitsPerJob"),
-            result.getDouble("masterCpuUsPerJob"), result.getDouble("replicaCpuUsPerJob"),
-            result.getDouble("clientCpuUsPerJob"), result.getLong("machineBusyPct"), result.getLong("othersCpuPct"), result.getString("loadAverage"));
-        thisRound.put(config.name, result);
-      }
+      Map<String, JsonObject> thisRound = round(round);
       // In the configurations' own order, each with its ratio to this round's baseline.
       for (Config config : settings.configs) {
         JsonObject result = thisRound.get(config.name);
@@ -120,6 +104,29 @@ public final class TopologyBench {
       }
     }
     byConfig.forEach((config, rounds) -> print(results, summary(config, rounds)));
+  }
+
+  /** One measured phase per configuration, in reverse order every other round; results by configuration. */
+  private Map<String, JsonObject> round(int round) throws Exception {
+    List<Config> order = new ArrayList<>(settings.configs);
+    if (round % 2 == 0) {
+      Collections.reverse(order);
+    }
+    Map<String, JsonObject> results = new LinkedHashMap<>();
+    for (Config config : order) {
+      double waited = awaitQuietMachine();
+      JsonObject result = phase(config, settings.warmupSeconds, settings.durationSeconds).put("round", round)
+          .put("waitedForQuietSeconds", round3(waited));
+      log("round %d/%d %-16s %,8.0f jobs/s  p50 %.3f ms  p99 %.3f ms  errors %s  WAITs/job %s"
+          + "  CPU/job us: masters %.0f, replicas %.0f, client %.0f; machine %d%% busy, others %d%%, load %s",
+          round, settings.rounds, config.name, result.getDouble("jobsPerSec"), result.getDouble("p50Ms"),
+          result.getDouble("p99Ms"), result.getJsonObject("errorsByCode").encode(), result.getValue("waitsPerJob"),
+          result.getDouble("masterCpuUsPerJob"), result.getDouble("replicaCpuUsPerJob"),
+          result.getDouble("clientCpuUsPerJob"), result.getLong("machineBusyPct"), result.getLong("othersCpuPct"),
+          result.getString("loadAverage"));
+      results.put(config.name, result);
+    }
+    return results;
   }
 
   // ---- the deployments ---------------------------------------------------------------------------
@@ -148,13 +155,15 @@ public final class TopologyBench {
     setups.forEach((kind, setup) -> idle.put(setup.label(),
         round3(100 * (Counters.redisCpuSeconds(setup.dataNodes()) - before.get(kind)) / seconds)));
     print(results, new JsonObject().put("bench", "topology-idle").put("redisCpuPctOfACore", idle)
-        .put("persistence", settings.persistence.name().toLowerCase()).put("loadAverage", BenchSupport.loadAverage(3)));
+        .put("persistence", settings.persistence.name().toLowerCase())
+        .put("loadAverage", BenchSupport.loadAverage(3)));
   }
 
   /**
    * On a shared machine, lets a measured phase start outside another job's burst: waits until other
    * processes use less than {@code --quiet-percent} of the machine over 2 s (this JVM and every data
-   * node of ours left out), for {@code --quiet-wait-seconds} at most. Returns the seconds waited.
+   * node of ours left out), for {@code --quiet-wait-seconds} at most. Returns the seconds it took,
+   * samples included (2: quiet at once).
    */
   private double awaitQuietMachine() throws InterruptedException {
     if (settings.quietPercent >= 100) {
@@ -190,7 +199,10 @@ public final class TopologyBench {
 
   // ---- one phase ---------------------------------------------------------------------------------
 
-  /** A fresh node on {@code config}'s deployment, {@code warmupSeconds} of load, then {@code durationSeconds} measured. */
+  /**
+   * A fresh node on {@code config}'s deployment: {@code warmupSeconds} of load, then
+   * {@code durationSeconds} measured.
+   */
   private JsonObject phase(Config config, int warmupSeconds, int durationSeconds) throws Exception {
     RedisSetup setup = setups.get(config.setup);
     setup.flush();
@@ -198,10 +210,11 @@ public final class TopologyBench {
     Vertx vertx = Vertx.vertx(NodeSettings.fromJson(nodeConfig.getJsonObject("node", new JsonObject()))
         .applyTo(new VertxOptions()));
     try {
-      NodeVerticle node = new NodeVerticle(nodeConfig, "bench-" + config.name, () -> List.of("bench-" + config.name));
+      String nodeId = "bench-" + config.name;
+      NodeVerticle node = new NodeVerticle(nodeConfig, nodeId, () -> List.of(nodeId));
       await(vertx.deployVerticle(node));
-      ClosedLoop load = new ClosedLoop(vertx, config.name, BenchChats.seed(vertx, settings.assistants, settings.chats),
-          settings.concurrency);
+      List<String> chats = BenchChats.seed(vertx, settings.assistants, settings.chats);
+      ClosedLoop load = new ClosedLoop(vertx, config.name, chats, settings.concurrency);
       load.start();
       Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
 
@@ -225,6 +238,8 @@ public final class TopologyBench {
       JsonObject byType = new JsonObject();
       commands.forEach((name, calls) -> byType.put(name, round3((double) calls / jobs)));
       long waits = durabilityAfter.getLong("waits") - durabilityBefore.getLong("waits");
+      long shortfalls = durabilityAfter.getLong("waitShortfalls") - durabilityBefore.getLong("waitShortfalls");
+      long commandCount = commands.values().stream().mapToLong(Long::longValue).sum();
       return new JsonObject()
           .put("bench", "topology")
           .put("config", config.name)
@@ -236,8 +251,8 @@ public final class TopologyBench {
           .put("errors", run.errors())
           .put("errorsByCode", new JsonObject(new TreeMap<>(run.errorsByCode())))
           .put("waitsPerJob", round3((double) waits / jobs))
-          .put("waitShortfalls", durabilityAfter.getLong("waitShortfalls") - durabilityBefore.getLong("waitShortfalls"))
-          .put("masterCommandsPerJob", round3(commands.values().stream().mapToLong(Long::longValue).sum() / (double) jobs))
+          .put("waitShortfalls", shortfalls)
+          .put("masterCommandsPerJob", round3((double) commandCount / jobs))
           .put("masterCommandsByType", byType)
           .put("masterCpuUsPerJob", cpu.getDouble("redisCpuUsPerJob"))
           .put("replicaCpuUsPerJob", round3(replicaCpu * 1e6 / jobs))
@@ -263,7 +278,8 @@ public final class TopologyBench {
     }
     JsonObject redis = node.getJsonObject("redis");
     redis.put("mode", config.setup.mode).put("masterName", SentinelTopology.MASTER_NAME);
-    redis.put("durability", redis.getJsonObject("durability", new JsonObject()).put("replicas", config.durableReplicas));
+    redis.put("durability",
+        redis.getJsonObject("durability", new JsonObject()).put("replicas", config.durableReplicas));
     return node;
   }
 
@@ -272,7 +288,8 @@ public final class TopologyBench {
     HttpResponse<String> response = HTTP.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/status")).build(),
         HttpResponse.BodyHandlers.ofString());
-    return new JsonObject(response.body()).getJsonObject("redis").getJsonObject("topology").getJsonObject("durability");
+    JsonObject status = new JsonObject(response.body());
+    return status.getJsonObject("redis").getJsonObject("topology").getJsonObject("durability");
   }
 
   // ---- the summary -------------------------------------------------------------------------------
@@ -282,7 +299,8 @@ public final class TopologyBench {
     Map<String, Integer> errorsByCode = new TreeMap<>();
     rounds.forEach(r -> r.getJsonObject("errorsByCode").forEach(e -> errorsByCode.merge(e.getKey(),
         ((Number) e.getValue()).intValue(), Integer::sum)));
-    List<JsonObject> withRatio = rounds.stream().filter(r -> r.getValue("ratioToStandalone") != null).toList();
+    List<JsonObject> withRatio =
+        rounds.stream().filter(r -> r.getValue("ratioToStandalone") != null).toList();
     JsonObject last = rounds.get(rounds.size() - 1);
     return new JsonObject()
         .put("bench", "topology")
@@ -295,7 +313,8 @@ public final class TopologyBench {
         .put("p50Ms", round3(median(rounds, "p50Ms")))
         .put("p99Ms", round3(median(rounds, "p99Ms")))
         .put("ratioToStandalone", withRatio.isEmpty() ? null : round3(median(withRatio, "ratioToStandalone")))
-        .put("ratioByRound", new JsonArray(withRatio.stream().map(r -> r.getDouble("ratioToStandalone")).toList()))
+        .put("ratioByRound",
+            new JsonArray(withRatio.stream().map(r -> r.getDouble("ratioToStandalone")).toList()))
         .put("jobsPerSecByRound", new JsonArray(rounds.stream().map(r -> r.getLong("jobsPerSec")).toList()))
         .put("errors", rounds.stream().mapToLong(r -> r.getLong("errors")).sum())
         .put("errorsByCode", new JsonObject(new TreeMap<>(errorsByCode)))
@@ -335,7 +354,8 @@ public final class TopologyBench {
         default -> replicas == 0 ? RedisSetup.Kind.LONE : RedisSetup.Kind.PAIR;
       };
       if (replicas > setup.replicasPerMaster) {
-        throw new IllegalArgumentException(name + ": its masters have " + setup.replicasPerMaster + " replica(s)");
+        throw new IllegalArgumentException(
+            name + ": its masters have " + setup.replicasPerMaster + " replica(s)");
       }
       return new Config(name, setup, replicas);
     }
@@ -349,7 +369,8 @@ public final class TopologyBench {
     static final String USAGE = "usage: TopologyBench [--duration-seconds 15] [--warmup-seconds 5] [--rounds 3]"
         + " [--concurrency 64] [--chats 1000] [--assistants 10]"
         + " [--configs standalone,standalone-wait1,sentinel,sentinel-wait1,cluster,cluster-wait1]"
-        + " [--persistence none|everysec|always] [--event-loops 0] [--quiet-percent 25] [--quiet-wait-seconds 120]";
+        + " [--persistence none|everysec|always] [--event-loops 0] [--quiet-percent 25]"
+        + " [--quiet-wait-seconds 120]";
 
     static Settings parse(String[] args) {
       Map<String, String> defaults = new LinkedHashMap<>();
@@ -371,7 +392,8 @@ public final class TopologyBench {
         Settings settings = new Settings(Integer.parseInt(values.get("duration-seconds")),
             Integer.parseInt(values.get("warmup-seconds")), Integer.parseInt(values.get("rounds")),
             Integer.parseInt(values.get("concurrency")), Integer.parseInt(values.get("chats")),
-            Integer.parseInt(values.get("assistants")), configs, RedisSetup.Persistence.parse(values.get("persistence")),
+            Integer.parseInt(values.get("assistants")), configs,
+            RedisSetup.Persistence.parse(values.get("persistence")),
             Integer.parseInt(values.get("event-loops")), Integer.parseInt(values.get("quiet-percent")),
             Integer.parseInt(values.get("quiet-wait-seconds")));
         if (settings.durationSeconds < 1 || settings.warmupSeconds < 0 || settings.rounds < 1
@@ -391,7 +413,8 @@ public final class TopologyBench {
       return "duration " + durationSeconds + " s, warm-up " + warmupSeconds + " s, " + rounds + " rounds, "
           + concurrency + " callers, " + chats + " chats, persistence " + persistence.name().toLowerCase()
           + ", event loops " + (eventLoops == 0 ? "node.eventLoops" : eventLoops)
-          + (quietPercent >= 100 ? "" : ", waiting up to " + quietWaitSeconds + " s for others under " + quietPercent + " %")
+          + (quietPercent >= 100 ? ""
+              : ", waiting up to " + quietWaitSeconds + " s for others under " + quietPercent + " %")
           + ", configs " + configs.stream().map(Config::name).toList();
     }
   }
