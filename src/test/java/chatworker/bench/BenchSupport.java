@@ -85,6 +85,21 @@ final class BenchSupport {
     return values;
   }
 
+  /**
+   * The shipped conf/chat-worker.json (empty where there is none) with {@code redis.url} set, HTTP on
+   * a free port and 2 generation instances. The shipped maxInFlight (448) is kept: 448 jobs x 4
+   * commands (a start's pipeline) fit the ordinary part of the Redis layer's queue (7/8 x 4
+   * connections x 512), so overload shows as OVERLOADED, not as a full Redis queue.
+   */
+  static JsonObject shippedNodeConfig(String redisUrl) throws IOException {
+    Path shipped = Path.of("conf", "chat-worker.json");
+    JsonObject config = Files.exists(shipped) ? new JsonObject(Files.readString(shipped)) : new JsonObject();
+    config.put("redis", config.getJsonObject("redis", new JsonObject()).put("url", redisUrl));
+    config.put("http", config.getJsonObject("http", new JsonObject()).put("port", 0));
+    config.put("generation", config.getJsonObject("generation", new JsonObject()).put("instances", 2));
+    return config;
+  }
+
   /** Writes one result line and flushes it, so that a run cut short still leaves what it measured. */
   static void print(PrintStream results, JsonObject line) {
     results.println(line.encode());
@@ -132,7 +147,8 @@ final class BenchSupport {
         "Redis to free the flushed data and the node's store to answer");
   }
 
-  private static boolean lazyFreePending(RedisServer redis) {
+  /** Whether Redis is still freeing flushed data in the background ({@code lazyfree_pending_objects}). */
+  static boolean lazyFreePending(RedisServer redis) {
     for (String line : redis.command("INFO", "memory").split("\n")) {
       if (line.startsWith("lazyfree_pending_objects:")) {
         return !line.substring(line.indexOf(':') + 1).trim().equals("0");

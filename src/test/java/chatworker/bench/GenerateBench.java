@@ -1,6 +1,7 @@
 package chatworker.bench;
 
 import static chatworker.testing.Await.await;
+import static chatworker.bench.BenchChats.request;
 import static chatworker.bench.BenchSupport.log;
 import static chatworker.bench.BenchSupport.median;
 import static chatworker.bench.BenchSupport.print;
@@ -13,11 +14,9 @@ import chatworker.cli.NodeVerticle;
 import chatworker.testing.FaultProxy;
 import chatworker.testing.RedisServer;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -29,7 +28,6 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,8 +68,6 @@ public final class GenerateBench {
 
   private static final long MAX_RECORDED_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(90);
-  private static final long REQUEST_TIMEOUT_MS = 30_000;
-  private static final int HISTORY = 20;
   private static final double GOAL_ROUND_TRIPS = 4;
   private static final double GOAL_RATIO = 3;
   private static final double GOAL_HALF_LOAD_P99_MS = 10;
@@ -170,14 +166,7 @@ public final class GenerateBench {
   }
 
   private JsonObject nodeConfig(String redisUrl) throws IOException {
-    Path shipped = Path.of("conf", "chat-worker.json");
-    JsonObject config = Files.exists(shipped) ? new JsonObject(Files.readString(shipped)) : new JsonObject();
-    config.put("redis", config.getJsonObject("redis", new JsonObject()).put("url", redisUrl));
-    config.put("http", config.getJsonObject("http", new JsonObject()).put("port", 0));
-    // The shipped maxInFlight (448) is kept: 448 jobs x 4 commands (a start's pipeline) fit the
-    // ordinary part of the Redis layer's queue (7/8 x 4 connections x 512), so overload shows as
-    // OVERLOADED, not as a full Redis queue.
-    config.put("generation", config.getJsonObject("generation", new JsonObject()).put("instances", 2));
+    JsonObject config = BenchSupport.shippedNodeConfig(redisUrl);
     if (settings.eventLoops > 0) {
       config.put("node", config.getJsonObject("node", new JsonObject()).put("eventLoops", settings.eventLoops));
     }
@@ -193,40 +182,12 @@ public final class GenerateBench {
     return closedLoop(chats, settings.warmupSeconds, settings.durationSeconds, sample ? marker : null);
   }
 
-  /** {@value #HISTORY}-message windows, builtin model without delay: what the issue asks to measure. */
   private List<String> seed(Vertx on, int chatCount) {
-    List<String> assistants = new ArrayList<>();
-    for (int a = 0; a < settings.assistants; a++) {
-      assistants.add(await(request(on, Addresses.ASSISTANTS_CREATE, new JsonObject()
-          .put("name", "bench-" + a).put("systemPrompt", "You are a helpful assistant.")
-          .put("model", new JsonObject().put("provider", "builtin").put("options", new JsonObject().put("tokenDelayMs", 0)))
-          .put("memory", new JsonObject().put("type", "message_window").put("maxMessages", HISTORY).put("maxTokens", 4096))))
-          .getString("id"));
-    }
-    List<String> chats = new ArrayList<>();
-    for (int from = 0; from < chatCount; from += 100) {
-      List<Future<JsonObject>> creating = new ArrayList<>();
-      for (int c = from; c < Math.min(chatCount, from + 100); c++) {
-        creating.add(request(on, Addresses.CHATS_CREATE, new JsonObject()
-            .put("assistantId", assistants.get(c % assistants.size())).put("name", "chat-" + c)));
-      }
-      await(Future.all(creating)).list().forEach(chat -> chats.add(((JsonObject) chat).getString("id")));
-    }
-    JsonObject reply = await(request(on, Addresses.GENERATE, generateBody(chats.get(0), "check")));
-    String text = reply.getJsonObject("message").getString("text");
-    if (!text.equals("You said: check")) {
-      throw new IllegalStateException("unexpected reply " + reply.encode());
-    }
-    return chats;
+    return BenchChats.seed(on, settings.assistants, chatCount);
   }
 
   private JsonObject generateBody(String chatId, String text) {
     return new JsonObject().put("chatId", chatId).put("jobId", "bench-" + (++jobCounter)).put("text", text);
-  }
-
-  private static Future<JsonObject> request(Vertx on, String address, JsonObject body) {
-    return on.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MS))
-        .map(reply -> reply.body());
   }
 
   /** Closed loop: {@code settings.concurrency} callers, each on a chat no other caller holds. */
@@ -246,7 +207,7 @@ public final class GenerateBench {
     } else {
       Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
     }
-    Counters before = counters();
+    Counters before = Counters.read(redis);
     client.runOnContext(v -> load.startRecording());
     Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds));
     return load.stop(before, sample);
@@ -262,7 +223,7 @@ public final class GenerateBench {
       timers[1] = vertx.setPeriodic(1_000, t -> load.logSecond());
     });
     Thread.sleep(TimeUnit.SECONDS.toMillis(Math.max(3, settings.warmupSeconds)));
-    Counters before = counters();
+    Counters before = Counters.read(redis);
     client.runOnContext(v -> load.startRecording());
     Thread.sleep(TimeUnit.SECONDS.toMillis(settings.durationSeconds));
     client.runOnContext(v -> {
@@ -424,8 +385,8 @@ public final class GenerateBench {
         }
       });
       long recordedJobs = stopped.get(30, TimeUnit.SECONDS)[0];
-      Counters after = before == null ? null : counters();
-      Map<String, Long> delta = before == null ? Map.of() : delta(before.calls, after.calls);
+      Counters after = before == null ? null : Counters.read(redis);
+      Map<String, Long> delta = before == null ? Map.of() : Counters.delta(before.calls(), after.calls());
       drained.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       double seconds = (recordEnd - recordStart) / 1e9;
       long total = delta.values().stream().mapToLong(Long::longValue).sum();
@@ -467,7 +428,7 @@ public final class GenerateBench {
     List<String> command = List.of(settings.node, script.toString(), "--redis-url", url,
         "--concurrency", Integer.toString(concurrency), "--outstanding", Integer.toString(outstanding),
         "--chats", Integer.toString(settings.chats), "--assistants", Integer.toString(settings.assistants),
-        "--history", Integer.toString(HISTORY), "--warmup-seconds", Integer.toString(warmupSeconds),
+        "--history", Integer.toString(BenchChats.HISTORY), "--warmup-seconds", Integer.toString(warmupSeconds),
         "--duration-seconds", Integer.toString(durationSeconds), "--pipelined", Boolean.toString(pipelined));
     Process process = new ProcessBuilder(command).start();
     CountDownLatch warming = new CountDownLatch(1);
@@ -582,72 +543,6 @@ public final class GenerateBench {
    */
   private void flush() {
     BenchSupport.flushAndWait(redis, vertx);
-  }
-
-  /**
-   * What a measured window is charged with: Redis's calls per command ({@code INFO commandstats}) and
-   * CPU ({@code INFO cpu}), this JVM's CPU (the node and its load generator) and the machine's busy
-   * and total jiffies from /proc/stat (others' work included: the machine is shared).
-   */
-  private record Counters(Map<String, Long> calls, double redisCpuSeconds, long processCpuNanos, long[] machine) {
-
-    /** Per job: Redis CPU, this process's CPU (microseconds); and how busy the machine was (%). */
-    static JsonObject cpu(Counters before, Counters after, long jobs) {
-      long busy = after.machine[0] - before.machine[0];
-      long total = after.machine[1] - before.machine[1];
-      return new JsonObject()
-          .put("redisCpuUsPerJob", round3((after.redisCpuSeconds - before.redisCpuSeconds) * 1e6 / jobs))
-          .put("clientCpuUsPerJob", round3((after.processCpuNanos - before.processCpuNanos) / 1e3 / jobs))
-          .put("machineBusyPct", total == 0 ? null : Math.round(100.0 * busy / total));
-    }
-  }
-
-  private Counters counters() {
-    Map<String, Long> calls = new TreeMap<>();
-    for (String line : redis.command("INFO", "commandstats").split("\r?\n")) {
-      if (line.startsWith("cmdstat_")) {
-        int colon = line.indexOf(':');
-        String fields = line.substring(colon + 1);
-        String count = fields.substring("calls=".length(), fields.indexOf(','));
-        calls.put(line.substring("cmdstat_".length(), colon), Long.parseLong(count));
-      }
-    }
-    double redisCpu = 0;
-    for (String line : redis.command("INFO", "cpu").split("\r?\n")) {
-      if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
-        redisCpu += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
-      }
-    }
-    long processCpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-    return new Counters(calls, redisCpu, processCpu, machineJiffies());
-  }
-
-  /** busy and total jiffies of all CPUs ({@code cpu} line of /proc/stat); zeros where there is none. */
-  private static long[] machineJiffies() {
-    try {
-      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-      long total = 0;
-      for (int i = 1; i < f.length; i++) {
-        total += Long.parseLong(f[i]);
-      }
-      long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]); // idle + iowait
-      return new long[] {total - idle, total};
-    } catch (IOException | RuntimeException e) {
-      return new long[] {0, 0};
-    }
-  }
-
-  /** Per-command increase, health-check PINGs and our own INFO calls left out. */
-  private static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
-    Map<String, Long> delta = new TreeMap<>();
-    after.forEach((name, calls) -> {
-      long d = calls - before.getOrDefault(name, 0L);
-      if (d > 0 && !name.equals("ping") && !name.equals("info")) {
-        delta.put(name, d);
-      }
-    });
-    return delta;
   }
 
   /** One line of MONITOR output: the command's name (lower case), its first argument, and whether Lua ran it. */
