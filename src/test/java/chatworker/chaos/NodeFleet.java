@@ -1,11 +1,11 @@
 package chatworker.chaos;
 
 import chatworker.testing.Await;
+import chatworker.testing.LocalPorts;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.nio.file.Path;
@@ -159,10 +159,9 @@ final class NodeFleet implements AutoCloseable {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  /** Below the ephemeral range, so that a killed node's port is still free when it starts again. */
+  static int freePort() {
+    return LocalPorts.free("127.0.0.1");
   }
 
   static void sleep(long ms) {

@@ -2,24 +2,37 @@ package chatworker.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
-/** Free loopback ports for test servers. */
-final class LocalPorts {
+/**
+ * Free loopback ports for test servers, below the kernel's ephemeral range (32768 and up on Linux):
+ * a server killed and started again on its port finds it free, because no outgoing connection of
+ * another process can have been given it meanwhile (a chaos run once lost a node's restart so).
+ */
+public final class LocalPorts {
+
+  private static final int LOWEST = 20_000;
+  private static final int BELOW_EPHEMERAL = 32_768;
 
   private LocalPorts() {
   }
 
   /** A port free on {@code host} right now (another process may still take it before we bind). */
-  static int free(String host) {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-      return probe.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("No free port on " + host, e);
+  public static int free(String host) {
+    return freeBelow(host, BELOW_EPHEMERAL);
+  }
+
+  private static int freeBelow(String host, int limit) {
+    for (int attempt = 0; attempt < 1_000; attempt++) {
+      int port = LOWEST + ThreadLocalRandom.current().nextInt(limit - LOWEST);
+      if (isFree(host, port)) {
+        return port;
+      }
     }
+    throw new UncheckedIOException(new IOException("No free port on " + host + " in " + LOWEST + ".." + limit));
   }
 
   /**
@@ -28,8 +41,8 @@ final class LocalPorts {
    */
   static int freeWithOffset(String host, int offset) {
     for (int attempt = 0; attempt < 100; attempt++) {
-      int port = free(host);
-      if (port + offset <= 65535 && isFree(host, port + offset)) {
+      int port = freeBelow(host, BELOW_EPHEMERAL - offset); // the companion stays below the range too
+      if (isFree(host, port + offset)) {
         return port;
       }
     }
