@@ -6,7 +6,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -131,8 +130,7 @@ final class SentinelEvents {
 
   /** {@code +switch-master <name> …}; the others: {@code master <name> <ip> <port> …} or a replica's line. */
   private boolean concernsOurMaster(String channel, String payload) {
-    List<String> words = new ArrayList<>(List.of(payload.split(" ")));
-    return SWITCHED.equals(channel) ? !words.isEmpty() && words.get(0).equals(masterName)
-        : words.contains(masterName);
+    List<String> words = List.of(payload.split(" "));
+    return SWITCHED.equals(channel) ? words.get(0).equals(masterName) : words.contains(masterName);
   }
 }
