@@ -14,8 +14,8 @@
 #                master is started again some seconds later and comes back as a replica
 #   reshard      moves the slots of live chats to another master while the users write them
 #   A fault that does not apply to the topology is refused with the reason.
-# --durability N: replicas that must confirm a write before a client hears of it (WAIT); default 1 on
-#   sentinel and cluster, 0 on standalone.
+# --durability N: replicas that must confirm a write before a client hears of it (WAIT); default every
+#   replica: 2 on sentinel, 1 on cluster, 0 on standalone.
 # --short is the CI profile: about a minute of load, 30 users, each fault once, shorter fault windows.
 # Builds the test classes when stale, runs chatworker.chaos.ChaosRun (which starts Redis, the nodes as
 # processes, and the load client), prints one JSON line per fault (with the times from the fault and

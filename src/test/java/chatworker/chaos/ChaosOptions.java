@@ -58,8 +58,13 @@ record ChaosOptions(String redis, int durability, int nodes, int users, int dura
     if (!TOPOLOGIES.contains(redis)) {
       throw new IllegalArgumentException("--redis must be one of " + TOPOLOGIES + ", not " + redis);
     }
-    // Replicas must confirm a write where there are replicas: that is what a master's loss tests.
-    int replicas = durability != null ? durability : redis.equals("standalone") ? 0 : 1;
+    // Every replica must confirm a write (sentinel: 2, cluster: 1), what a master's loss tests: with
+    // fewer, Sentinel may promote a replica that had not confirmed (docs/REDIS.md).
+    int replicas = durability != null ? durability : switch (redis) {
+      case "sentinel" -> 2;
+      case "cluster" -> 1;
+      default -> 0;
+    };
     if (replicas < 0 || redis.equals("standalone") && replicas > 0) {
       throw new IllegalArgumentException("--durability must be 0 with --redis standalone (no replicas), "
           + "and not negative");

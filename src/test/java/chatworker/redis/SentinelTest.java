@@ -25,10 +25,10 @@ class SentinelTest {
 
   private static final Duration RECOVERY = Duration.ofSeconds(60);
 
-  private static RedisSettings sentinelMode(SentinelTopology topology) {
+  private static RedisSettings sentinelMode(SentinelTopology topology, int durabilityReplicas) {
     return RedisSettings.fromJson(LayerHarness.fastJson(topology.sentinelUrls())
         .put("mode", "sentinel").put("masterName", SentinelTopology.MASTER_NAME)
-        .put("durability", new JsonObject().put("replicas", 1).put("waitTimeoutMs", 150)));
+        .put("durability", new JsonObject().put("replicas", durabilityReplicas).put("waitTimeoutMs", 150)));
   }
 
   /**
@@ -40,7 +40,7 @@ class SentinelTest {
   @DisplayName("Commanded failover: writes follow the new master; nothing acknowledged is missing")
   void commandedFailover() {
     try (SentinelTopology topology = SentinelTopology.start();
-        LayerHarness layer = new LayerHarness(sentinelMode(topology))) {
+        LayerHarness layer = new LayerHarness(sentinelMode(topology, 1))) {
       AcknowledgedWrites writes = AcknowledgedWrites.start(layer, 32);
       Await.until(() -> writes.load.successes() >= 500, RECOVERY, "500 durable writes before the failover");
       RedisServer promoted = topology.failover();
@@ -59,24 +59,34 @@ class SentinelTest {
   }
 
   /**
-   * Verifies that after kill -9 of the master, writes succeed again once the sentinels promoted a
-   * replica, every write acknowledged before or after is on the new master (durability 1 means a
-   * replica had it), and the killed node comes back as a replica without disturbing the writes.
+   * Verifies that after kill -9 of the master, with durability 2 (every replica), no write is
+   * acknowledged while the promoted master has one replica left, writes succeed again once the killed
+   * node is back as a replica, and every write acknowledged before or after is on the new master.
+   *
+   * <p>Durability 2 because Sentinel promotes the replica with the highest offset it last read, which
+   * can be stale: with durability 1 a CI run lost 224 acknowledged writes when the replica that had
+   * confirmed them was not the one promoted (docs/REDIS.md, "What it does not cover").
    */
   @Test
-  @DisplayName("Master killed: writes resume on the promoted replica; nothing acknowledged is missing")
+  @DisplayName("Master killed (durability 2): writes resume once two replicas confirm; nothing acknowledged is missing")
   void masterKilled() {
     try (SentinelTopology topology = SentinelTopology.start();
-        LayerHarness layer = new LayerHarness(sentinelMode(topology))) {
+        LayerHarness layer = new LayerHarness(sentinelMode(topology, 2))) {
       AcknowledgedWrites writes = AcknowledgedWrites.start(layer, 32);
       Await.until(() -> writes.load.successes() >= 500, RECOVERY, "500 durable writes before the kill");
       RedisServer killed = topology.killMaster();
       RedisServer promoted = topology.master();
-      long before = writes.load.successes();
-      Await.until(() -> writes.load.successes() >= before + 500, RECOVERY, "500 durable writes on the new master");
+      long refused = writes.load.failures(Kind.NOT_REPLICATED);
+      Await.until(() -> writes.load.failures(Kind.NOT_REPLICATED) >= refused + 20, RECOVERY,
+          "20 writes refused with one replica left");
+      long acknowledgedWithOneReplica = writes.load.successes();
+      long refusedNow = writes.load.failures(Kind.NOT_REPLICATED);
+      Await.until(() -> writes.load.failures(Kind.NOT_REPLICATED) >= refusedNow + 20, RECOVERY, "20 more refused");
+      assertThat(writes.load.successes()).as("writes acknowledged with one replica of two")
+          .isEqualTo(acknowledgedWithOneReplica);
       topology.restart(killed);
       long afterRestart = writes.load.successes();
-      Await.until(() -> writes.load.successes() >= afterRestart + 200, RECOVERY, "writes with the old master back");
+      Await.until(() -> writes.load.successes() >= afterRestart + 500, RECOVERY, "writes with the old master back");
       await(writes.load.stop());
       report("master-kill", writes);
 
@@ -94,7 +104,7 @@ class SentinelTest {
   @DisplayName("Replicas paused: durable writes get NOT_REPLICATED, reads go on, nothing unreplicated is acknowledged")
   void replicasPaused() {
     try (SentinelTopology topology = SentinelTopology.start();
-        LayerHarness layer = new LayerHarness(sentinelMode(topology))) {
+        LayerHarness layer = new LayerHarness(sentinelMode(topology, 1))) {
       AcknowledgedWrites writes = AcknowledgedWrites.start(layer, 16);
       CallerLoad reads = CallerLoad.start(layer.vertx, 8, i -> layer.redis.send(
           Request.cmd(Command.GET).arg("ack:1"), true, Deadline.inMillis(2_000)));
