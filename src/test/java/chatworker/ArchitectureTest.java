@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The package direction of the design (docs/ARCHITECTURE.md): {@code cli} wires everything;
  * {@code status}, {@code chats} and {@code generation} use {@code store}, which alone uses {@code redis};
+ * {@code http}, the HTTP API under {@code status}, is a gateway to the event bus: {@code api} only;
  * {@code generation} uses {@code model}; {@code api} (the contract) is used above the store and uses
  * nothing of ours; {@code time} (deadlines) is used by all. A class that imports against it fails here.
  */
@@ -40,11 +41,14 @@ class ArchitectureTest {
         .layer("model").definedBy("chatworker.model..")
         .layer("store").definedBy("chatworker.store..")
         .layer("redis").definedBy("chatworker.redis..")
+        .layer("http").definedBy("chatworker.http..")
         .layer("api").definedBy("chatworker.api..")
         .layer("time").definedBy("chatworker.time..")
         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
         .whereLayer("status").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("chats").mayOnlyBeAccessedByLayers("cli")
+        // the HTTP port is status's server; the API on it reaches the cluster by the event bus only
+        .whereLayer("http").mayOnlyBeAccessedByLayers("cli", "status")
         // status reads the node's job counters; chats, its sibling, never sees generation
         .whereLayer("generation").mayOnlyBeAccessedByLayers("cli", "status")
         .whereLayer("cluster").mayOnlyBeAccessedByLayers("cli")
@@ -53,7 +57,7 @@ class ArchitectureTest {
         .whereLayer("store").mayOnlyBeAccessedByLayers("cli", "status", "chats", "generation")
         // status shows the Redis layer's health (breaker, pings, failures by kind)
         .whereLayer("redis").mayOnlyBeAccessedByLayers("cli", "status", "store")
-        .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "status", "chats", "generation")
+        .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "status", "chats", "generation", "http")
         .check(main);
   }
 

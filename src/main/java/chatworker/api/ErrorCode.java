@@ -11,7 +11,9 @@ public enum ErrorCode {
   MODEL_ERROR(502),
   STORE_UNAVAILABLE(503),
   TIMEOUT(504),
-  INTERNAL(500);
+  INTERNAL(500),
+  /** HTTP only: no valid API key where keys are configured. */
+  UNAUTHORIZED(401);
 
   private final int failureCode;
 

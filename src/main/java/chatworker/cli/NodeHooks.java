@@ -102,6 +102,8 @@ final class NodeHooks implements VertxApplicationHooks {
   @Override
   public void afterVerticleDeployed(HookContext context) {
     deployed = true;
+    NodeVerticle node = nodeVerticle;
+    HazelcastSetup.onMemberLeft(clusterManager, node::memberLeft);
   }
 
   @Override

@@ -5,6 +5,7 @@ import chatworker.chats.ChatApiVerticle;
 import chatworker.generation.GenerationPipeline;
 import chatworker.generation.GenerationSettings;
 import chatworker.generation.GenerationVerticle;
+import chatworker.http.HttpSettings;
 import chatworker.model.BuiltinModel;
 import chatworker.model.ModelProvider;
 import chatworker.model.OpenAiModel;
@@ -13,7 +14,6 @@ import chatworker.model.Tokenizer;
 import chatworker.redis.RedisSettings;
 import chatworker.redis.ResilientRedis;
 import chatworker.status.Metrics;
-import chatworker.status.HttpSettings;
 import chatworker.status.StatusVerticle;
 import chatworker.store.AssistantStore;
 import chatworker.store.ChatStore;
@@ -77,7 +77,7 @@ public final class NodeVerticle extends VerticleBase {
       pipeline = new GenerationPipeline(vertx, jobs, providers, generation, nodeId);
       metrics = Metrics.forVertx(vertx).bindRedis(redis).bindJobs(pipeline.counters())
           .bindCluster(clusterMembers);
-      status = new StatusVerticle(http, nodeId, redis, clusterMembers, () -> pipeline.counters().toJson(),
+      status = new StatusVerticle(http, generation.defaultTimeoutMs(), nodeId, redis, clusterMembers, () -> pipeline.counters().toJson(),
           metrics.registry());
     } catch (RuntimeException invalid) {
       return failStart(new NodeStartException("invalid configuration: " + invalid.getMessage(), invalid));
@@ -136,6 +136,13 @@ public final class NodeVerticle extends VerticleBase {
   public void stopping() {
     if (status != null) {
       status.stopping();
+    }
+  }
+
+  /** A member left the cluster (called from any thread): the HTTP API resends what may have run there. */
+  public void memberLeft(String leftNodeId) {
+    if (status != null) {
+      status.memberLeft(leftNodeId);
     }
   }
 

@@ -1,5 +1,9 @@
 package chatworker.cluster;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import java.util.function.Consumer;
+
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.ListenerConfig;
@@ -42,5 +46,24 @@ public final class HazelcastSetup {
         ? java.util.List.of(settings.host() + ":" + settings.port())
         : settings.members());
     return new HazelcastClusterManager(config);
+  }
+
+  /**
+   * Calls {@code listener} with the Vert.x node id of every member that leaves the cluster from now on
+   * (on a Hazelcast event thread), through Hazelcast's own listener: Vert.x holds its cluster manager's
+   * single NodeListener slot for itself.
+   */
+  public static void onMemberLeft(HazelcastClusterManager manager, Consumer<String> listener) {
+    manager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        String nodeId = event.getMember().getAttribute("__vertx.nodeId");
+        listener.accept(nodeId == null ? event.getMember().getUuid().toString() : nodeId);
+      }
+    });
   }
 }

@@ -25,6 +25,8 @@ public final class EnvOverrides {
     table.put("CHATWORKER_REDIS_CONNECTIONS", "redis.connections");
     table.put("CHATWORKER_REDIS_TLS_CA", "redis.tls.caCertPath");
     table.put("CHATWORKER_HTTP_PORT", "http.port");
+    table.put("CHATWORKER_HTTP_HOST", "http.host");
+    table.put("CHATWORKER_API_KEYS", "http.apiKeys");
     table.put("CHATWORKER_OPENAI_BASE_URL", "models.openai.baseUrl");
     table.put("CHATWORKER_OPENAI_API_KEY", "models.openai.apiKey");
     table.put("CHATWORKER_CLUSTER_NAME", "cluster.name");

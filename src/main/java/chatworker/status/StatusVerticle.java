@@ -1,5 +1,7 @@
 package chatworker.status;
 
+import chatworker.http.HttpApi;
+import chatworker.http.HttpSettings;
 import chatworker.redis.RedisHealth;
 import chatworker.redis.ResilientRedis;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -17,29 +19,35 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The node's HTTP face: {@code GET /health/live}, {@code /health/ready}, {@code /status} and
- * {@code /metrics} (Prometheus text, see {@link Metrics}); other paths 404, other methods 405. Holds
- * nothing secret: the Redis URL never appears, only the layer's state.
+ * The node's HTTP port: the API under {@code /v1} ({@link HttpApi}, with its keys rule and access log
+ * for every path) and {@code GET /health/live}, {@code /health/ready}, {@code /status} and
+ * {@code /metrics} (Prometheus text, see {@link Metrics}); other paths 404, other methods 405, each
+ * with the contract's error body. Holds nothing secret: the Redis URL never appears, only the layer's
+ * state.
  */
 public final class StatusVerticle extends VerticleBase {
 
   private final HttpSettings http;
+  private final long defaultJobTimeoutMs;
   private final String nodeId;
   private final ResilientRedis redis;
   private final Supplier<List<String>> clusterMembers;
   private final Supplier<JsonObject> jobs;
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
+  private HttpApi api;
   private volatile boolean stopping;
 
   /**
-   * @param http     where to listen
-   * @param jobs     the node's job counters as {@code {inFlight, succeeded, failed, cancelled, …}}
-   * @param registry what {@code /metrics} serves ({@link Metrics#registry()})
+   * @param http                where to listen, and the API's settings
+   * @param defaultJobTimeoutMs the node's deadline for a generate that names none
+   * @param jobs                the node's job counters as {@code {inFlight, succeeded, failed, cancelled, …}}
+   * @param registry            what {@code /metrics} serves ({@link Metrics#registry()})
    */
-  public StatusVerticle(HttpSettings http, String nodeId, ResilientRedis redis,
+  public StatusVerticle(HttpSettings http, long defaultJobTimeoutMs, String nodeId, ResilientRedis redis,
       Supplier<List<String>> clusterMembers, Supplier<JsonObject> jobs, PrometheusMeterRegistry registry) {
     this.http = http;
+    this.defaultJobTimeoutMs = defaultJobTimeoutMs;
     this.nodeId = nodeId;
     this.redis = redis;
     this.clusterMembers = clusterMembers;
@@ -49,11 +57,20 @@ public final class StatusVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = Router.router(vertx);
+    return HttpApi.create(vertx, http, defaultJobTimeoutMs, registry)
+        .recover(failure -> Future.failedFuture(new IllegalStateException("the HTTP API did not load: "
+            + failure.getMessage(), failure)))
+        .compose(this::listen);
+  }
+
+  private Future<HttpServer> listen(HttpApi api) {
+    this.api = api;
+    Router router = api.router();
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
     router.get("/status").handler(this::status);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    api.finish(router);
     // HTTP/1.1 only: Vert.x 5.0.7's cleartext upgrade to HTTP/2 (h2c) garbles or stalls about one
     // response in ten above ~16 KB (seen with the JDK HttpClient, which asks for it by default), and
     // a scrape is ~40 KB. Scrapers and curl speak HTTP/1.1 anyway.
@@ -73,6 +90,15 @@ public final class StatusVerticle extends VerticleBase {
       }
     }
     return false;
+  }
+
+  /** A member left the cluster: the API resends the generates it carried that may have run there. */
+  public void memberLeft(String nodeId) {
+    vertx.runOnContext(v -> {
+      if (api != null) {
+        api.memberLeft(nodeId);
+      }
+    });
   }
 
   /** The port actually bound (differs from the configured one when that was 0). */

@@ -3,6 +3,7 @@ package chatworker.status;
 import static chatworker.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import chatworker.http.HttpSettings;
 import chatworker.redis.RedisSettings;
 import chatworker.redis.ResilientRedis;
 import chatworker.testing.Await;
@@ -45,7 +46,7 @@ class StatusVerticleTest {
         .put("breaker", new JsonObject().put("resetTimeoutMs", 200))
         .put("reconnect", new JsonObject().put("maxDelayMs", 200))));
     Metrics metrics = Metrics.forVertx(vertx).bindRedis(redis);
-    status = new StatusVerticle(new HttpSettings("127.0.0.1", 0), "node-1", redis,
+    status = new StatusVerticle(new HttpSettings("127.0.0.1", 0), 30_000, "node-1", redis,
         () -> List.of("node-1"),
         () -> new JsonObject().put("inFlight", 0), metrics.registry());
     await(redis.start().compose(v -> vertx.deployVerticle(status)));

@@ -1,4 +1,4 @@
-package chatworker.status;
+package chatworker.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
