@@ -1,10 +1,13 @@
 package chatworker.http;
 
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.PlatformHandler;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +28,7 @@ final class AccessLog implements PlatformHandler {
   private static final Logger log = LoggerFactory.getLogger("chatworker.http.access");
 
   private final MeterRegistry registry;
+  private final Set<Meter.Id> timers = ConcurrentHashMap.newKeySet();
 
   AccessLog(MeterRegistry registry) {
     this.registry = registry;
@@ -42,9 +46,11 @@ final class AccessLog implements PlatformHandler {
     String route = route(ctx);
     String method = ctx.request().method().name();
     String status = Integer.toString(ctx.response().getStatusCode());
-    Timer.builder("chatworker.http.requests").description("HTTP requests by route template, method and status")
+    Timer timer = Timer.builder("chatworker.http.requests").description("HTTP requests by route template, method and status")
         .tags("route", route, "method", method, "status", status)
-        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        .register(registry);
+    timers.add(timer.getId());
+    timer.record(nanos, TimeUnit.NANOSECONDS);
     if (log.isInfoEnabled()) {
       JsonObject line = new JsonObject().put("method", method).put("route", route).put("status", ctx.response().getStatusCode())
           .put("durationMs", Math.round(nanos / 1e5) / 10.0);
@@ -54,6 +60,12 @@ final class AccessLog implements PlatformHandler {
       }
       log.info(line.encode());
     }
+  }
+
+  /** Removes the timers from the registry, which may outlive this node (Vert.x's own). */
+  void close() {
+    timers.forEach(registry::remove);
+    timers.clear();
   }
 
   private static String route(RoutingContext ctx) {

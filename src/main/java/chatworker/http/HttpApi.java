@@ -51,6 +51,7 @@ public final class HttpApi {
   private final JsonObject document;
   private final Router router;
   private final GenerateCalls generates;
+  private final AccessLog accessLog;
 
   private HttpApi(Vertx vertx, HttpSettings settings, long defaultJobTimeoutMs, JsonObject document,
       OpenAPIContract contract, MeterRegistry registry) {
@@ -60,7 +61,7 @@ public final class HttpApi {
     this.document = document;
     this.generates = new GenerateCalls(vertx);
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
-    AccessLog accessLog = new AccessLog(registry);
+    this.accessLog = new AccessLog(registry);
     builder.rootHandler(accessLog);
     // A platform handler, so that it runs before the body handler: a request without a key is not read.
     builder.rootHandler((PlatformHandler) this::checkKey);
@@ -151,6 +152,11 @@ public final class HttpApi {
         new ApiException(ErrorCode.NOT_FOUND, "no such path: " + ctx.request().path())));
     router.errorHandler(405, ctx -> ErrorReplies.send(ctx, 405, new ApiException(ErrorCode.INVALID_REQUEST,
         "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()).toJson()));
+  }
+
+  /** The server closed: our meters leave the registry. */
+  public void close() {
+    accessLog.close();
   }
 
   /** A member left the cluster: generates it may have been running are sent again (GenerateCalls). */

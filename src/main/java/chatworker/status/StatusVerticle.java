@@ -147,6 +147,11 @@ public final class StatusVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    return closed.andThen(done -> {
+      if (api != null) {
+        api.close();
+      }
+    });
   }
 }
