@@ -32,6 +32,7 @@ final class GenerateCalls {
   private static final Logger log = LoggerFactory.getLogger(GenerateCalls.class);
   private static final long NO_HANDLERS_BACKOFF_MS = 100;
   private static final long IN_PROGRESS_BACKOFF_MS = 500;
+  private static final long RESEND_TIMEOUT_MS = 2_000;
 
   private final Vertx vertx;
   // Calls, not jobIds: a client may send one jobId twice at once (both wait for the same job).
@@ -73,7 +74,10 @@ final class GenerateCalls {
     if (call.answer.future().isComplete() || remainingMs <= 0) {
       return;
     }
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(remainingMs);
+    // A resend may still be routed to the member that left (the routing forgets it a little later), so
+    // it waits briefly and is sent again; a resent job that runs longer than that answers a later resend.
+    long sendTimeoutMs = resend ? Math.min(remainingMs, RESEND_TIMEOUT_MS) : remainingMs;
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(sendTimeoutMs);
     vertx.eventBus().<JsonObject>request(Addresses.GENERATE, call.body, options)
         .map(Message::body)
         .onSuccess(call.answer::tryComplete)
@@ -94,7 +98,8 @@ final class GenerateCalls {
         return;
       }
       if (resend && reply.failureType() == ReplyFailure.TIMEOUT) {
-        return; // the call's own timer answers
+        send(call, true);
+        return;
       }
     }
     call.answer.tryFail(ErrorReplies.fromEventBus(failure, Addresses.GENERATE));

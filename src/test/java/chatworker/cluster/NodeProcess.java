@@ -78,6 +78,11 @@ final class NodeProcess implements AutoCloseable {
     return clusterPort;
   }
 
+  /** The HTTP port it logged in its ready line. */
+  int httpPort() {
+    return httpPort;
+  }
+
   JavaProcess process() {
     return process;
   }
