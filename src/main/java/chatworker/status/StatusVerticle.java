@@ -94,7 +94,11 @@ public final class StatusVerticle extends VerticleBase {
 
   /** A member left the cluster: the API resends the generates it carried that may have run there. */
   public void memberLeft(String nodeId) {
-    vertx.runOnContext(v -> {
+    // On this verticle's own event loop, where the API keeps its unanswered generates.
+    if (context == null) {
+      return; // not deployed: nothing was carried
+    }
+    context.runOnContext(v -> {
       if (api != null) {
         api.memberLeft(nodeId);
       }
