@@ -9,6 +9,7 @@
 # Examples:
 #   scripts/submit.sh --text "hello" --stream
 #   scripts/submit.sh --count 1000 --chats 100 --concurrency 32 --token-delay-ms 5 --out target/jobs.jsonl
+#   scripts/submit.sh --http http://127.0.0.1:8080 --text "hello" --stream   # through a node's HTTP API, no cluster join
 # `scripts/submit.sh --help` lists every option; exit codes are in the README.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

@@ -12,7 +12,6 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -20,7 +19,7 @@ import java.util.function.Consumer;
  * the same jobId when no answer came at all (the node died, no node was there, the request timed
  * out on the bus), with exponential backoff and full jitter. Resending is safe: jobs are idempotent.
  */
-public final class SubmitClient {
+public final class SubmitClient implements ContractClient {
 
   private final Vertx vertx;
   private final long requestTimeoutMs;
@@ -38,6 +37,7 @@ public final class SubmitClient {
    * (up to the resends allowed, with backoff) only on {@code NO_HANDLERS}: no node took it, so it ran
    * nowhere and sending it again is safe for any request; a timeout may have run it and is returned.
    */
+  @Override
   public Future<JsonObject> request(String address, JsonObject body) {
     return request(address, body, 0);
   }
@@ -65,18 +65,8 @@ public final class SubmitClient {
     return err instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS;
   }
 
-  /** What a generate ended with, and how many times it was resent. */
-  public record Outcome(JsonObject reply, ApiException failure, boolean noAnswer, int resends) {}
-
-  /**
-   * Sends {@code chat.generate} (adding a jobId when absent), streaming deltas to {@code onDelta}
-   * when given, and resends it on no answer. Never fails: the outcome says how it ended.
-   */
-  public Future<Outcome> generate(JsonObject request, Consumer<String> onDelta) {
-    return generate(request, onDelta, System.nanoTime() + TimeUnit.DAYS.toNanos(365));
-  }
-
-  /** Like {@link #generate(JsonObject, Consumer)}, but resends nothing after {@code giveUpAtNanos} (System.nanoTime). */
+  /** Streams over a consumer of its own, on a fresh address, registered before the request is sent. */
+  @Override
   public Future<Outcome> generate(JsonObject request, Consumer<String> onDelta, long giveUpAtNanos) {
     JsonObject body = request.copy();
     if (!body.containsKey("jobId")) {

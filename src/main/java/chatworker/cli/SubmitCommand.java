@@ -16,6 +16,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +33,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code java -jar chat-worker.jar submit …}: joins the cluster as a lite member (holds no data, takes
- * no jobs) and sends generates. One job: prints the streamed text as it arrives and the final JSON.
- * Many jobs ({@code --count}): spreads them over new chats, resends each with its jobId until it
- * completes, and prints a JSON summary.
+ * no jobs), or with {@code --http URL} uses a node's HTTP API instead, and sends generates. One job:
+ * prints the streamed text as it arrives and the final JSON. Many jobs ({@code --count}): spreads them
+ * over new chats, resends each with its jobId until it completes, and prints a JSON summary.
  */
 @Command(name = "submit", mixinStandardHelpOptions = true,
     description = "Sends chat.generate jobs to a chat-worker cluster (exit codes: README).")
@@ -46,6 +47,12 @@ public final class SubmitCommand implements Callable<Integer> {
 
   @Option(names = "--conf", paramLabel = "FILE", description = "configuration file (cluster settings)")
   String confFile;
+  @Option(names = "--http", paramLabel = "URL",
+      description = "use this node's HTTP API (e.g. http://127.0.0.1:8080) instead of joining the cluster")
+  String httpUrl;
+  @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:CHATWORKER_API_KEY}",
+      description = "with --http: the API key (default: $CHATWORKER_API_KEY; never printed)")
+  String apiKey;
   @Option(names = "--chat-id", description = "an existing chat; default: a new assistant and chat")
   String chatId;
   @Option(names = "--text", description = "the user message to send with the generate")
@@ -68,7 +75,8 @@ public final class SubmitCommand implements Callable<Integer> {
   String jobPrefix;
   @Option(names = "--out", description = "batch: write one JSON line per job here")
   Path out;
-  @Option(names = "--request-timeout-ms", defaultValue = "30000", description = "event-bus wait for one answer")
+  @Option(names = "--request-timeout-ms", defaultValue = "30000",
+      description = "wait for one answer (over HTTP: at most this long without a byte)")
   long requestTimeoutMs;
   @Option(names = "--resends", defaultValue = "10", description = "resends of a generate that got no answer")
   int resends;
@@ -83,6 +91,9 @@ public final class SubmitCommand implements Callable<Integer> {
   public Integer call() {
     if (!verbose) {
       quietLogs();
+    }
+    if (httpUrl != null) {
+      return overHttp();
     }
     Vertx vertx;
     try {
@@ -99,6 +110,25 @@ public final class SubmitCommand implements Callable<Integer> {
     }
     try {
       SubmitClient client = new SubmitClient(vertx, requestTimeoutMs, resends);
+      return count > 1 ? batch(vertx, client) : single(client);
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  /** The same commands through a node's HTTP API: a plain (not clustered) Vert.x for the client. */
+  private int overHttp() {
+    URI base;
+    try {
+      base = HttpSubmitClient.baseUri(httpUrl);
+    } catch (IllegalArgumentException e) {
+      System.err.println("chat-worker submit: --http: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpSubmitClient client = new HttpSubmitClient(vertx, base, apiKey, requestTimeoutMs, resends,
+          Math.max(5, concurrency));
       return count > 1 ? batch(vertx, client) : single(client);
     } finally {
       vertx.close().await();
@@ -127,7 +157,7 @@ public final class SubmitCommand implements Callable<Integer> {
     }
   }
 
-  private int single(SubmitClient client) {
+  private int single(ContractClient client) {
     if (text == null) {
       System.err.println("chat-worker submit: --text is required");
       return ExitCodes.USAGE;
@@ -141,7 +171,7 @@ public final class SubmitCommand implements Callable<Integer> {
       if (timeoutMs != null) {
         request.put("timeoutMs", timeoutMs);
       }
-      SubmitClient.Outcome outcome = client.generate(request, stream ? stdout::print : null).await();
+      ContractClient.Outcome outcome = client.generate(request, stream ? stdout::print : null).await();
       if (stream) {
         stdout.println();
       }
@@ -164,7 +194,7 @@ public final class SubmitCommand implements Callable<Integer> {
     }
   }
 
-  private Future<String> newChat(SubmitClient client) {
+  private Future<String> newChat(ContractClient client) {
     return client.request(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "submit")
             .put("model", new JsonObject().put("options", new JsonObject().put("tokenDelayMs", tokenDelayMs))))
         .compose(assistant -> client.request(Addresses.CHATS_CREATE,
@@ -173,7 +203,7 @@ public final class SubmitCommand implements Callable<Integer> {
   }
 
   /** Jobs per chat run one after another; {@code concurrency} chats at once. */
-  private int batch(Vertx vertx, SubmitClient client) {
+  private int batch(Vertx vertx, ContractClient client) {
     long started = System.nanoTime();
     List<String> chatIds = new ArrayList<>();
     for (int i = 0; i < chats; i++) {
@@ -227,7 +257,7 @@ public final class SubmitCommand implements Callable<Integer> {
     return succeeded.get() == count ? ExitCodes.OK : 1;
   }
 
-  private void runJobs(Vertx vertx, SubmitClient client, String chat, List<Integer> jobs, int index, int tries,
+  private void runJobs(Vertx vertx, ContractClient client, String chat, List<Integer> jobs, int index, int tries,
       long giveUpAt, RetryPolicy backoff, AtomicInteger succeeded, AtomicInteger noAnswer, AtomicInteger resent,
       Map<ErrorCode, Integer> gaveUp, List<JsonObject> lines, Runnable whenDone) {
     if (index == jobs.size()) {
@@ -250,7 +280,7 @@ public final class SubmitCommand implements Callable<Integer> {
       return;
     }
     client.generate(request, null, giveUpAt).onComplete(ar -> {
-      SubmitClient.Outcome outcome = ar.result();
+      ContractClient.Outcome outcome = ar.result();
       resent.addAndGet(outcome.resends());
       boolean again = (outcome.noAnswer() || outcome.failure() != null && TRANSIENT.contains(outcome.failure().code()))
           && System.nanoTime() - giveUpAt < 0;
