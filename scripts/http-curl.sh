@@ -139,7 +139,7 @@ echo "chat-worker HTTP API at $BASE"
 
 if [[ -n "$KEY" ]]; then
   step "a request without the API key"
-  show_request GET /v1/openapi.json ""
+  printf '> GET %s/v1/openapi.json  [no Authorization header]\n' "$BASE"
   STATUS=$(curl -sS -o "$TMP/body" -w '%{http_code}' "$BASE/v1/openapi.json") || die "no answer from $BASE"
   BODY=$(<"$TMP/body")
   printf '< %s %s\n' "$STATUS" "$BODY"

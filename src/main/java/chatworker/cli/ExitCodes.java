@@ -12,11 +12,16 @@ public final class ExitCodes {
   public static final int NO_ANSWER = 20;
   /** Could not join the cluster or read the configuration. */
   public static final int SETUP = 21;
+  /** {@code --http}: the node wants an API key and this was none of its keys (401 UNAUTHORIZED). */
+  public static final int UNAUTHORIZED = 22;
 
   private ExitCodes() {}
 
-  /** 10 + the code's position: INVALID_REQUEST 10, NOT_FOUND 11, … INTERNAL 19. */
+  /**
+   * 10 + the code's position: INVALID_REQUEST 10, NOT_FOUND 11, … INTERNAL 19; UNAUTHORIZED, which came
+   * later (HTTP only) and would land on NO_ANSWER's 20, is {@link #UNAUTHORIZED}.
+   */
   public static int of(ErrorCode code) {
-    return 10 + code.ordinal();
+    return code == ErrorCode.UNAUTHORIZED ? UNAUTHORIZED : 10 + code.ordinal();
   }
 }
