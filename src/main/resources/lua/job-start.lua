@@ -3,7 +3,8 @@
 --   * this run already ended (its job-finish reached Redis first, because its caller gave up while
 --     this start was on its way) -> ENDED; chat absent -> NOT_FOUND; job already succeeded ->
 --     ALREADY_SUCCEEDED with its stored reply; job running under a lock that still holds its token ->
---     RUNNING; chat lock held by another token -> LOCKED. None of these writes anything but the
+--     RUNNING with the node its record names, unless that node is ARGV[9] (one that left the cluster:
+--     its run is taken over, as if its lock had expired); chat lock held by another token -> LOCKED. None of these writes anything but the
 --     forgetting of expired records (job-record.lua).
 --   * otherwise (a new job, or one that failed, was cancelled, or whose node died and let its lock
 --     expire): SET lock token PX lease, mark the job record running for this token until ARGV[6],
@@ -26,7 +27,8 @@
 -- ARGV[6] the record's expiry if this run starts (now + job TTL, ms since the epoch)
 -- ARGV[7] the user message JSON up to and including '"seq":', or '' for none
 -- ARGV[8] now, ms since the epoch
--- Reply: {'ENDED'} | {'NOT_FOUND'} | {'ALREADY_SUCCEEDED', reply JSON} | {'RUNNING'} | {'LOCKED'}
+-- ARGV[9] a node that left the cluster, whose run of this job may be taken over, or ''
+-- Reply: {'ENDED'} | {'NOT_FOUND'} | {'ALREADY_SUCCEEDED', reply JSON} | {'RUNNING', node} | {'LOCKED'}
 --      | {'STARTED', assistant JSON or '', user message seq or 0, the user message JSON when it was
 --         appended by an earlier run, else ''}
 local chat, msgs, lock, jobs, queue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -49,9 +51,10 @@ if status == 'succeeded' then
 end
 local holder = redis.call('GET', lock)
 local replay = status == 'running' and record.token == token and holder == token
-if not replay then
+local takeover = status == 'running' and holder and holder == record.token and ARGV[9] ~= '' and record.node == ARGV[9]
+if not replay and not takeover then
   if status == 'running' and holder and holder == record.token then
-    return {'RUNNING'}
+    return {'RUNNING', record.node or ''}
   end
   if holder and holder ~= token then
     return {'LOCKED'}

@@ -50,6 +50,7 @@ public final class NodeVerticle extends VerticleBase {
   private Metrics metrics;
   private final List<String> children = new ArrayList<>();
   private StatusVerticle status;
+  private volatile GenerationPipeline pipeline;
   private int httpPort = -1;
 
   public NodeVerticle(JsonObject config, String nodeId, Supplier<List<String>> clusterMembers) {
@@ -62,7 +63,6 @@ public final class NodeVerticle extends VerticleBase {
   public Future<?> start() {
     RedisSettings redisSettings;
     GenerationSettings generation;
-    GenerationPipeline pipeline;
     ChatApi api;
     try {
       redisSettings = RedisSettings.fromJson(section("redis"));
@@ -141,6 +141,9 @@ public final class NodeVerticle extends VerticleBase {
 
   /** A member left the cluster (called from any thread): the HTTP API resends what may have run there. */
   public void memberLeft(String leftNodeId) {
+    if (pipeline != null) {
+      pipeline.memberLeft(leftNodeId);
+    }
     if (status != null) {
       status.memberLeft(leftNodeId);
     }

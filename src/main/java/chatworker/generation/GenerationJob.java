@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,7 @@ final class GenerationJob {
   private final GenerationSettings settings;
   private final String nodeId;
   private final GenerateRequest request;
+  private final Predicate<String> hasLeftCluster;
   private final String lockToken = UUID.randomUUID().toString();
   private final Promise<JsonObject> outcome = Promise.promise();
   private final long startedNanos = System.nanoTime();
@@ -77,7 +79,7 @@ final class GenerationJob {
   private Future<Void> lastChunk = Future.succeededFuture();
 
   GenerationJob(Vertx vertx, JobStore jobs, Map<String, ModelProvider> providers, GenerationSettings settings,
-      String nodeId, GenerateRequest request) {
+      String nodeId, GenerateRequest request, Predicate<String> hasLeftCluster) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.jobs = jobs;
@@ -85,6 +87,7 @@ final class GenerationJob {
     this.settings = settings;
     this.nodeId = nodeId;
     this.request = request;
+    this.hasLeftCluster = hasLeftCluster;
     this.timeoutMs = request.timeoutMs() != null ? request.timeoutMs() : settings.defaultTimeoutMs();
     this.replyBy = Deadline.inMillis(timeoutMs);
     long reserve = Math.min(CLEANUP_RESERVE_MAX_MS, Math.min(timeoutMs / 2, Math.max(timeoutMs / 10, 50)));
@@ -99,20 +102,23 @@ final class GenerationJob {
   /** Runs the job; the future completes with the contract's reply or fails with an ApiException. */
   Future<JsonObject> run() {
     // A start that failed on the way back may still have taken the lock: clean-up asks (fenced by token).
-    mayHoldLock = true;
     armTimer();
-    jobs.start(new StartRequest(request.chatId(), request.jobId(), lockToken, nodeId, settings.lockLeaseMs(),
-            request.text(), Instant.now().toString(), StartRequest.FROM_MEMORY), deadline)
-        .onComplete(started -> {
-          if (started.failed()) {
-            end(started.cause());
-          } else {
-            onStarted(started.result());
-          }
-        });
+    start(new StartRequest(request.chatId(), request.jobId(), lockToken, nodeId, settings.lockLeaseMs(),
+        request.text(), Instant.now().toString(), StartRequest.FROM_MEMORY));
     // The reply waits for the clean-up, so a client that got a failure finds the chat free at once,
     // but never past the deadline.
     return outcome.future().eventually(() -> byReplyDeadline(cleanUp(outcome.future().cause())));
+  }
+
+  private void start(StartRequest start) {
+    mayHoldLock = true;
+    jobs.start(start, deadline).onComplete(started -> {
+      if (started.failed()) {
+        end(started.cause());
+      } else {
+        onStarted(start, started.result());
+      }
+    });
   }
 
   /** Fires at the deadline, or at the next renewal of the lock if that comes first. */
@@ -139,7 +145,7 @@ final class GenerationJob {
     });
   }
 
-  private void onStarted(StartOutcome started) {
+  private void onStarted(StartRequest start, StartOutcome started) {
     mayHoldLock = started.status() == StartOutcome.Status.STARTED;
     if (outcome.future().isComplete()) {
       return; // aborted while starting: clean-up releases what the start took
@@ -148,7 +154,14 @@ final class GenerationJob {
       case ENDED -> end(new ApiException(ErrorCode.INTERNAL, "job '" + request.jobId() + "' ended before it started"));
       case NOT_FOUND -> end(ApiException.notFound("chat", request.chatId()));
       case ALREADY_SUCCEEDED -> outcome.tryComplete(started.storedResult());
-      case RUNNING -> end(ApiException.jobInProgress(request.jobId()));
+      case RUNNING -> {
+        String runner = started.runningOn();
+        if (start.takeOverFrom() == null && runner != null && hasLeftCluster.test(runner)) {
+          start(start.takingOverFrom(runner)); // its node is gone: this resend runs the job now
+        } else {
+          end(ApiException.jobInProgress(request.jobId()));
+        }
+      }
       case LOCKED -> end(new ApiException(ErrorCode.CHAT_LOCKED,
           "another generation holds chat '" + request.chatId() + "'"));
       case STARTED -> generate(started);

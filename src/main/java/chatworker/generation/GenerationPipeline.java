@@ -10,6 +10,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -26,6 +27,8 @@ public final class GenerationPipeline {
   private final String nodeId;
   private final Map<String, GenerationJob> running = new ConcurrentHashMap<>();
   private final JobCounters counters = new JobCounters();
+  /** Nodes that left the cluster while this one ran: their runs of a resent job are taken over. */
+  private final Set<String> departed = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
 
   public GenerationPipeline(Vertx vertx, JobStore jobs, Map<String, ModelProvider> providers,
@@ -35,6 +38,15 @@ public final class GenerationPipeline {
     this.providers = Map.copyOf(providers);
     this.settings = settings;
     this.nodeId = nodeId;
+  }
+
+  /**
+   * A member left the cluster (any thread). A resend of a job it was running finds the job's lock
+   * still held until the lease ends; once the node is known gone, the resend takes the run over at
+   * once (its commit could no longer succeed: its token lost the lock).
+   */
+  public void memberLeft(String departedNode) {
+    departed.add(departedNode);
   }
 
   /** Runs one job; fails with OVERLOADED at the in-flight limit instead of queueing. */
@@ -52,7 +64,7 @@ public final class GenerationPipeline {
       return Future.failedFuture(new ApiException(ErrorCode.OVERLOADED,
           "this node runs " + settings.maxInFlight() + " jobs already"));
     }
-    GenerationJob job = new GenerationJob(vertx, jobs, providers, settings, nodeId, request);
+    GenerationJob job = new GenerationJob(vertx, jobs, providers, settings, nodeId, request, departed::contains);
     if (running.putIfAbsent(request.jobId(), job) != null) {
       counters.inFlight.decrementAndGet(); // the same jobId arrived twice at once on two event loops
       return inProgressHere(request.jobId(), started);

@@ -126,7 +126,8 @@ public final class JobStore {
       }
       return Guard.compose(START.runFollowedBy(redis, chatKeys(r.chatId()),
           List.of(r.jobId(), r.lockToken(), r.nodeId(), Long.toString(r.leaseMs()), known == null ? "1" : "0",
-              Long.toString(now + TimeUnit.SECONDS.toMillis(jobTtlSeconds)), userMessage, Long.toString(now)),
+              Long.toString(now + TimeUnit.SECONDS.toMillis(jobTtlSeconds)), userMessage, Long.toString(now),
+              r.takeOverFrom() == null ? "" : r.takeOverFrom()),
           after, true, deadline), replies -> {
             Response reply = replies.get(0);
             StartOutcome.Status status = StartOutcome.Status.valueOf(reply.get(0).toString());

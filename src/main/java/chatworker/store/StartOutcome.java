@@ -16,9 +16,15 @@ import java.util.List;
  *                     earlier run of the same job), or null when the job has none; kept as text
  *                     because the job itself never needs it parsed (it is the history's newest)
  * @param storedResult when ALREADY_SUCCEEDED: the job's stored success reply
+ * @param runningOn    when RUNNING: the node its job record names
  */
 public record StartOutcome(Status status, JsonObject assistant, List<HistoryMessage> history,
-    String userMessageJson, JsonObject storedResult) {
+    String userMessageJson, JsonObject storedResult, String runningOn) {
+
+  public StartOutcome(Status status, JsonObject assistant, List<HistoryMessage> history, String userMessageJson,
+      JsonObject storedResult) {
+    this(status, assistant, history, userMessageJson, storedResult, null);
+  }
 
   /** {@link #userMessageJson} parsed, or null. */
   public JsonObject userMessage() {
@@ -35,7 +41,7 @@ public record StartOutcome(Status status, JsonObject assistant, List<HistoryMess
     NOT_FOUND,
     /** The job already succeeded: here is its reply; the chat is unchanged. */
     ALREADY_SUCCEEDED,
-    /** The job runs now (its lock is alive) on some node; the chat is unchanged. */
+    /** The job runs now (its lock is alive) on {@link #runningOn}; the chat is unchanged. */
     RUNNING,
     /** Another job holds the chat; the chat is unchanged. */
     LOCKED
@@ -43,8 +49,11 @@ public record StartOutcome(Status status, JsonObject assistant, List<HistoryMess
 
   /** An outcome other than STARTED, from the start script's reply (see {@code lua/job-start.lua}). */
   static StartOutcome notStarted(Status status, Response reply) {
-    return status == Status.ALREADY_SUCCEEDED
-        ? new StartOutcome(status, null, List.of(), null, Replies.jsonOrNull(reply.get(1)))
-        : new StartOutcome(status, null, List.of(), null, null);
+    return switch (status) {
+      case ALREADY_SUCCEEDED -> new StartOutcome(status, null, List.of(), null, Replies.jsonOrNull(reply.get(1)));
+      case RUNNING -> new StartOutcome(status, null, List.of(), null, null,
+          reply.size() > 1 && reply.get(1) != null ? reply.get(1).toString() : null);
+      default -> new StartOutcome(status, null, List.of(), null, null);
+    };
   }
 }

@@ -199,8 +199,41 @@ class JobStoreStartTest {
 
     StartOutcome outcome = await(store.jobs.start(start(chatId, "job-r", token(), "hi"), deadline()));
     assertThat(outcome.status()).isEqualTo(Status.RUNNING);
+    assertThat(outcome.runningOn()).isEqualTo("node-a");
     assertThat(messageCount(chatId)).isEqualTo(1L);
     assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(first);
+  }
+
+  /**
+   * Verifies that a start naming the node that holds a running job's lock as departed takes the run
+   * over: STARTED with the first run's user message (not appended again), the lock on the new token,
+   * the record on the new node; the old run's commit then loses (LOCK_LOST) and the new one commits.
+   * Naming another node changes nothing (RUNNING).
+   */
+  @Test
+  @DisplayName("Start taking over from the departed node that runs the job: the old run can no longer commit")
+  void startTakesOverARunOfADepartedNode() {
+    String chatId = store.newChat();
+    String first = token();
+    await(store.jobs.start(start(chatId, "job-t", first, "hi"), deadline()));
+    String second = token();
+    StartRequest resend = new StartRequest(chatId, "job-t", second, "node-b", StoreHarness.LEASE_MS, "hi",
+        Instant.now().toString(), StartRequest.FROM_MEMORY);
+
+    assertThat(await(store.jobs.start(resend.takingOverFrom("node-z"), deadline())).status())
+        .as("a node other than the runner").isEqualTo(Status.RUNNING);
+    StartOutcome taken = await(store.jobs.start(resend.takingOverFrom("node-a"), deadline()));
+
+    assertThat(taken.status()).isEqualTo(Status.STARTED);
+    assertThat(taken.userMessage().getString("text")).isEqualTo("hi");
+    assertThat(messageCount(chatId)).as("the user message, appended once").isEqualTo(1L);
+    assertThat(await(store.lock.holder(chatId, deadline()))).isEqualTo(second);
+    assertThat(await(store.lookup.get("job-t", deadline())).getString("node")).isEqualTo("node-b");
+    assertThat(await(store.jobs.commit(StoreHarness.commit(chatId, "job-t", first, "old"), deadline())).status())
+        .isEqualTo(CommitOutcome.Status.LOCK_LOST);
+    assertThat(await(store.jobs.commit(StoreHarness.commit(chatId, "job-t", second, "new"), deadline())).status())
+        .isEqualTo(CommitOutcome.Status.COMMITTED);
+    assertThat(messageCount(chatId)).isEqualTo(2L);
   }
 
   /**
