@@ -132,8 +132,10 @@ public final class HttpApi {
    */
   public static Future<HttpApi> create(Vertx vertx, HttpSettings settings, long defaultJobTimeoutMs,
       MeterRegistry registry) {
+    // The contract gets a copy: resolving the $refs writes "__absolute_uri__" into the object it is given,
+    // and GET /v1/openapi.json serves this one.
     return vertx.executeBlocking(HttpApi::readDocument)
-        .compose(document -> OpenAPIContract.from(vertx, document)
+        .compose(document -> OpenAPIContract.from(vertx, document.copy())
             .map(contract -> new HttpApi(vertx, settings, defaultJobTimeoutMs, document, contract, registry)));
   }
 
