@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -169,6 +171,7 @@ public final class HttpBench {
 
       WorkerSample workersBefore = WorkerSample.read(cluster.workers(), true);
       Counters before = Counters.read(redis);
+      Instant measuredFrom = Instant.now().truncatedTo(ChronoUnit.SECONDS);
       load.startRecording();
       Thread.sleep(TimeUnit.SECONDS.toMillis(durationSeconds));
       load.stopRecording();
@@ -205,6 +208,7 @@ public final class HttpBench {
           .put("othersCpuPct", Math.round(Counters.othersPct(before, after,
               redisSeconds + server.getDouble("workersCpuSeconds"))))
           .put("durationSeconds", round3(run.seconds()))
+          .put("measuredFrom", measuredFrom.toString())
           .put("loadAverage", BenchSupport.loadAverage(3));
       server.fieldNames().stream().filter(f -> f.startsWith("server") || f.equals("accessLogLines"))
           .forEach(f -> result.put(f, server.getValue(f)));
