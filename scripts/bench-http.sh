@@ -8,7 +8,8 @@
 # alternate per round. One JSON line per result on stdout (per round and system, the medians, then
 # the http/eventbus ratio); progress on stderr. Arguments go to chatworker.bench.HttpBench:
 #   --workers 2  --concurrency 64  --chats 1000  --assistants 10
-#   --duration-seconds 15  --warmup-seconds 5  --rounds 3
+#   --duration-seconds 15  --warmup-seconds 5 (per phase)  --initial-warmup-seconds 30 (per system,
+#   before round 1: the workers' JIT)  --rounds 3
 #   --systems eventbus,http   (also http-stream: stream:true read as server-sent events;
 #                              http-health: GET /health/live, the HTTP port without a job)
 #   --access-log on|off       (off: the workers' access logger at WARN, to measure what it costs)

@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code http-stream}: the same with {@code "stream": true}, read as server-sent events;</li>
  *   <li>{@code http-health}: {@code GET /health/live}, the HTTP port's cost without a job.</li>
  * </ul>
- * Every system is warmed up first; then the systems alternate per round (order reversed every other
+ * Every system is warmed up first ({@code --initial-warmup-seconds}); then the systems alternate per round (order reversed every other
  * round). Per phase: jobs/s, p50/p99 (send → reply), errors by code, CPU per job of the workers, this
  * JVM (the client) and Redis, and for HTTP the API's own view (its timer's mean, the access log's
  * p50/p99), the connections opened and how many generates ran on a worker other than the one asked.
@@ -94,9 +94,10 @@ public final class HttpBench {
       Path dir = Path.of("target", "bench-http");
       cluster = WorkerCluster.start(settings.jar, server.url(), settings.workers, workerJvmOptions(dir), dir);
 
-      // The JIT's first seconds are not the steady state, on the workers nor here.
+      // The JIT's first seconds are not the steady state, on the workers nor here: with 10 s per system,
+      // the workers' compiler threads were still busy in round 1 (twice the CPU per job of rounds 2-3).
       for (String system : settings.systems) {
-        JsonObject warm = phase(system, 0, settings.warmupSeconds * 2);
+        JsonObject warm = phase(system, 0, settings.initialWarmupSeconds);
         log("warm-up %-12s %,8.0f jobs/s (not reported)", system, warm.getDouble("jobsPerSec"));
       }
       Map<String, List<JsonObject>> bySystem = new LinkedHashMap<>();
@@ -275,11 +276,13 @@ public final class HttpBench {
   // ---- the command line --------------------------------------------------------------------------
 
   /** Command-line settings. */
-  private record Settings(String jar, int workers, int durationSeconds, int warmupSeconds, int rounds,
-      int concurrency, int chats, int assistants, List<String> systems, boolean accessLog, String workerJvmOptions) {
+  private record Settings(String jar, int workers, int durationSeconds, int warmupSeconds, int initialWarmupSeconds,
+      int rounds, int concurrency, int chats, int assistants, List<String> systems, boolean accessLog,
+      String workerJvmOptions) {
 
     static final String USAGE = "usage: HttpBench [--jar target/chat-worker.jar] [--workers 2] [--duration-seconds 15]"
-        + " [--warmup-seconds 5] [--rounds 3] [--concurrency 64] [--chats 1000] [--assistants 10]"
+        + " [--warmup-seconds 5] [--initial-warmup-seconds 30] [--rounds 3] [--concurrency 64] [--chats 1000]"
+        + " [--assistants 10]"
         + " [--systems eventbus,http[,http-stream][,http-health]] [--access-log on|off] [--worker-jvm-options '']";
 
     static Settings parse(String[] args) {
@@ -288,6 +291,7 @@ public final class HttpBench {
       defaults.put("workers", "2");
       defaults.put("duration-seconds", "15");
       defaults.put("warmup-seconds", "5");
+      defaults.put("initial-warmup-seconds", "30");
       defaults.put("rounds", "3");
       defaults.put("concurrency", "64");
       defaults.put("chats", "1000");
@@ -307,10 +311,11 @@ public final class HttpBench {
         }
         Settings settings = new Settings(values.get("jar"), Integer.parseInt(values.get("workers")),
             Integer.parseInt(values.get("duration-seconds")), Integer.parseInt(values.get("warmup-seconds")),
-            Integer.parseInt(values.get("rounds")), Integer.parseInt(values.get("concurrency")),
+            Integer.parseInt(values.get("initial-warmup-seconds")), Integer.parseInt(values.get("rounds")), Integer.parseInt(values.get("concurrency")),
             Integer.parseInt(values.get("chats")), Integer.parseInt(values.get("assistants")), systems,
             values.get("access-log").equals("on"), values.get("worker-jvm-options"));
-        if (settings.workers < 1 || settings.durationSeconds < 1 || settings.warmupSeconds < 0 || settings.rounds < 1
+        if (settings.workers < 1 || settings.durationSeconds < 1 || settings.warmupSeconds < 0
+            || settings.initialWarmupSeconds < 1 || settings.rounds < 1
             || settings.concurrency < 1 || settings.chats < settings.concurrency || settings.assistants < 1) {
           throw new IllegalArgumentException("durations, rounds and counts must be positive, chats >= concurrency");
         }
@@ -323,7 +328,8 @@ public final class HttpBench {
     @Override
     public String toString() {
       return workers + " workers, " + concurrency + " callers, " + chats + " chats, " + rounds + " rounds of "
-          + durationSeconds + " s (warm-up " + warmupSeconds + " s), systems " + systems + ", access log "
+          + durationSeconds + " s (warm-up " + warmupSeconds + " s; first " + initialWarmupSeconds
+          + " s per system), systems " + systems + ", access log "
           + (accessLog ? "on" : "off") + (workerJvmOptions.isBlank() ? "" : ", worker JVM options " + workerJvmOptions);
     }
   }
