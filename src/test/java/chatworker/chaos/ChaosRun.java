@@ -38,9 +38,9 @@ import java.util.concurrent.TimeUnit;
 public final class ChaosRun {
 
   /**
-   * How long an HTTP user waits for any byte of an answer before it counts as none (and a generate is
-   * sent again by its Idempotency-Key): longer than the API's own wait for the cluster
-   * ({@code http.requestTimeoutMs}, 10 s), so that the node's own answer (504) comes first.
+   * How long an HTTP user waits for an answer to start (its response head) before it counts as none
+   * (and a generate is sent again by its Idempotency-Key): longer than the API's own wait for the
+   * cluster ({@code http.requestTimeoutMs}, 10 s), so that the node's own answer (504) comes first.
    */
   private static final long HTTP_IDLE_TIMEOUT_MS = 15_000;
 

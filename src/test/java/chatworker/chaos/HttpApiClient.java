@@ -27,9 +27,11 @@ import java.util.function.Consumer;
  * else to the next node that is ({@link HttpNodes}). The same rules as {@link SubmitClient} on the
  * event bus: a request that could not be sent at all (no connection: the node is down) is sent again
  * to another node, up to {@code maxResends} times with backoff, like a {@code NO_HANDLERS}; a request
- * sent without an answer (the connection broke, nothing for {@code idleTimeoutMs}) fails as no
- * answer, except a generate, which is sent again with the same {@code Idempotency-Key} as the event
- * bus client resends by jobId. A resent generate answered {@code 409 JOB_IN_PROGRESS} (its first
+ * sent without an answer (the connection broke, or no response head within {@code idleTimeoutMs})
+ * fails as no answer, except a generate, which is sent again with the same {@code Idempotency-Key} as
+ * the event bus client resends by jobId. Vert.x's idle timeout ends with the response head: a stream
+ * that stalls after its head waits for the node's own bound (the job's deadline plus
+ * {@code http.requestTimeoutMs}, 40 s by default), which ends it with an {@code error} event. A resent generate answered {@code 409 JOB_IN_PROGRESS} (its first
  * sending still runs) is asked again every {@value #IN_PROGRESS_BACKOFF_MS} ms, for
  * {@value #IN_PROGRESS_GIVE_UP_MS} ms at most, until the job's own answer comes.
  */
