@@ -7,8 +7,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -71,6 +73,7 @@ final class ClosedLoop {
   private final Histogram latency = new Histogram(MAX_RECORDED_NANOS, 3);
   private final Map<String, Integer> errorsByCode = new TreeMap<>();
   private final Map<String, Integer> errorsOutside = new TreeMap<>();
+  private final Set<String> loggedCodes = new HashSet<>();
   private final Promise<Void> drained = Promise.promise();
   private int cursor;
   private int inFlight;
@@ -167,6 +170,10 @@ final class ClosedLoop {
           : ("You said: " + text).equals(ar.result().getJsonObject("message").getString("text")) ? null
           : WRONG_REPLY;
       if (failure != null) {
+        if (loggedCodes.add(failure)) { // the first of each code says what it is; the counts say how many
+          BenchSupport.log("  %s: first %s: %s", label, failure,
+              ar.failed() ? String.valueOf(ar.cause()) : ar.result().encode());
+        }
         secondFailed++;
         (recording ? errorsByCode : errorsOutside).merge(failure, 1, Integer::sum);
         vertx.setTimer(1, t -> next());
