@@ -37,7 +37,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
+# --out DIR (default target/chaos) is where this run writes; only that directory is cleaned first.
 OUT=target/chaos
+args=("$@")
+for ((i = 0; i < ${#args[@]} - 1; i++)); do
+  [[ "${args[i]}" == --out ]] && OUT="${args[i + 1]}"
+done
 CLASSPATH_FILE=target/chaos-classpath.txt
 RUN_CLASS=target/test-classes/chatworker/chaos/ChaosRun.class
 
