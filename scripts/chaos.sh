@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The chaos run: the seed scenario at scale under a schedule of faults (docs/RELIABILITY.md).
 #   scripts/chaos.sh [--redis standalone|sentinel|cluster] [--durability N] [--nodes 3] [--users 200]
-#                    [--duration 120] [--faults all|none|<list>] [--short]
+#                    [--duration 120] [--faults all|none|<list>] [--short] [--via eventbus|http]
 # --redis: the Redis the nodes use (default standalone):
 #   standalone  one redis-server (AOF fsync always) behind a fault proxy; faults restart, kill-clients,
 #               blackhole, slow, node-kill, oom (all), rolling-restart (only when named)
@@ -17,6 +17,13 @@
 # --durability N: replicas that must confirm a write before a client hears of it (WAIT); default every
 #   replica: 2 on sentinel, 1 on cluster, 0 on standalone.
 # --short is the CI profile: about a minute of load, 30 users, each fault once, shorter fault windows.
+# --via: how the users reach the nodes (default eventbus):
+#   eventbus  the load client joins the cluster as a Hazelcast lite member and sends the contract's
+#             requests on the clustered event bus; a generate without an answer is resent by jobId
+#   http      the nodes' HTTP API (/v1, SSE for streams), each user on a node of its own while that
+#             node is up (a load balancer's health check: GET /health/ready every 500 ms), else the
+#             next one; a generate whose connection failed is resent with the same Idempotency-Key.
+#             The end's checks (resends, reading every chat back) go through the HTTP API too
 # Builds the test classes when stale, runs chatworker.chaos.ChaosRun (which starts Redis, the nodes as
 # processes, and the load client), prints one JSON line per fault (with the times from the fault and
 # from its heal to the first success and to 80 % of the baseline throughput) and a summary line on
@@ -30,7 +37,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
+# --out DIR (default target/chaos) is where this run writes; only that directory is cleaned first.
 OUT=target/chaos
+args=("$@")
+for ((i = 0; i < ${#args[@]} - 1; i++)); do
+  [[ "${args[i]}" == --out ]] && OUT="${args[i + 1]}"
+done
 CLASSPATH_FILE=target/chaos-classpath.txt
 RUN_CLASS=target/test-classes/chatworker/chaos/ChaosRun.class
 

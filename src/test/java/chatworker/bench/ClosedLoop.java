@@ -3,20 +3,25 @@ package chatworker.bench;
 import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
- * Closed-loop {@code chat.generate} load on a node's event bus: {@code callers} callers on one
- * context, each sending a generate on a chat no other caller holds (round robin over the chats) and
- * the next as soon as the reply came, or 1 ms after a failure. While recording, it counts the replies
+ * Closed-loop {@code chat.generate} load: {@code callers} callers on one context, each sending a
+ * generate on a chat no other caller holds (round robin over the chats) and the next as soon as the
+ * reply came, or 1 ms after a failure. A {@link Generate} carries each one: a node's event bus (the
+ * default), or another way in such as the HTTP API. While recording, it counts the replies
  * and the failures by code, and records send → reply latency; a reply other than "You said: <text>"
  * fails as {@code WRONG_REPLY}. Each second it logs a line on stderr (answered, failed, in flight, the
  * slowest reply), so that a p99 can be told from a stall or from a machine slow throughout. Its
@@ -27,6 +32,21 @@ final class ClosedLoop {
 
   private static final long MAX_RECORDED_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final String WRONG_REPLY = "WRONG_REPLY";
+
+  /**
+   * One generate of {@code text} on a chat under an idempotency key, answered with the
+   * {@code chat.generate} reply, or failed (with an {@link ApiException} for a contract failure).
+   */
+  @FunctionalInterface
+  interface Generate {
+    Future<JsonObject> send(String chatId, String jobId, String text);
+  }
+
+  /** {@code chat.generate} on {@code on}'s event bus. */
+  static Generate eventBus(Vertx on) {
+    return (chatId, jobId, text) -> BenchChats.request(on, Addresses.GENERATE,
+        new JsonObject().put("chatId", chatId).put("jobId", jobId).put("text", text));
+  }
 
   /** What a recorded window measured; {@code errorsOutside} are the failures before and after it. */
   record Result(long jobs, double seconds, double p50Ms, double p99Ms, Map<String, Integer> errorsByCode,
@@ -42,7 +62,10 @@ final class ClosedLoop {
   }
 
   private final Vertx vertx;
+  private final Generate generate;
   private final String label;
+  // Job ids unique across loops, so that a loop on chats another one used is never answered a stored reply.
+  private final String jobPrefix = "bench-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "-";
   private final Context context;
   private final List<String> chats;
   private final boolean[] busy;
@@ -50,6 +73,7 @@ final class ClosedLoop {
   private final Histogram latency = new Histogram(MAX_RECORDED_NANOS, 3);
   private final Map<String, Integer> errorsByCode = new TreeMap<>();
   private final Map<String, Integer> errorsOutside = new TreeMap<>();
+  private final Set<String> loggedCodes = new HashSet<>();
   private final Promise<Void> drained = Promise.promise();
   private int cursor;
   private int inFlight;
@@ -65,12 +89,18 @@ final class ClosedLoop {
   private long secondFailed;
   private long secondMaxNanos;
 
-  /** {@code label} starts each line of the timeline. */
+  /** Generates on {@code vertx}'s event bus; {@code label} starts each line of the timeline. */
   ClosedLoop(Vertx vertx, String label, List<String> chats, int callers) {
+    this(vertx, label, chats, callers, eventBus(vertx));
+  }
+
+  /** Generates through {@code generate}, its callers on a context of {@code vertx}. */
+  ClosedLoop(Vertx vertx, String label, List<String> chats, int callers, Generate generate) {
     if (callers > chats.size()) {
       throw new IllegalArgumentException(callers + " callers need as many chats, not " + chats.size());
     }
     this.vertx = vertx;
+    this.generate = generate;
     this.label = label;
     this.context = vertx.getOrCreateContext();
     this.chats = chats;
@@ -128,12 +158,10 @@ final class ClosedLoop {
     }
     int chat = pickChat();
     String text = "hello from a benchmark to chat " + chat;
-    JsonObject body = new JsonObject().put("chatId", chats.get(chat)).put("jobId", "bench-" + (++jobCounter))
-        .put("text", text);
     long sentAt = System.nanoTime();
     boolean sentRecording = recording;
     inFlight++;
-    BenchChats.request(vertx, Addresses.GENERATE, body).onComplete(ar -> {
+    generate.send(chats.get(chat), jobPrefix + (++jobCounter), text).onComplete(ar -> {
       long now = System.nanoTime();
       busy[chat] = false;
       inFlight--;
@@ -142,6 +170,10 @@ final class ClosedLoop {
           : ("You said: " + text).equals(ar.result().getJsonObject("message").getString("text")) ? null
           : WRONG_REPLY;
       if (failure != null) {
+        if (loggedCodes.add(failure)) { // the first of each code says what it is; the counts say how many
+          BenchSupport.log("  %s: first %s: %s", label, failure,
+              ar.failed() ? String.valueOf(ar.cause()) : ar.result().encode());
+        }
         secondFailed++;
         (recording ? errorsByCode : errorsOutside).merge(failure, 1, Integer::sum);
         vertx.setTimer(1, t -> next());

@@ -5,35 +5,22 @@ import static chatworker.testing.Await.await;
 import chatworker.api.Addresses;
 import chatworker.cli.NodeSettings;
 import chatworker.cli.NodeVerticle;
-import chatworker.cluster.ClusterSettings;
-import chatworker.cluster.HazelcastSetup;
-import chatworker.testing.Await;
 import chatworker.testing.RedisServer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -52,16 +39,13 @@ import org.HdrHistogram.Histogram;
  */
 public final class ClusterBench {
 
-  private static final long REQUEST_TIMEOUT_MS = 30_000;
   private static final long MAX_RECORDED_MICROS = TimeUnit.SECONDS.toMicros(60);
-  private static final Duration AWAIT_TIMEOUT = Duration.ofMinutes(5);
-  private static final Pattern READY = Pattern.compile("chat-worker node (\\S+) ready http=(\\d+)");
   private static final String CLUSTERED = "clustered";
   private static final String IN_PROCESS = "in-process";
 
   private final Settings settings;
   private final PrintStream results;
-  private final List<Process> workers = new ArrayList<>();
+  private WorkerCluster cluster;
   private RedisServer redis;
 
   private ClusterBench(Settings settings, PrintStream results) {
@@ -74,7 +58,7 @@ public final class ClusterBench {
     PrintStream results = BenchSupport.resultsStream();
     Settings settings = BenchSupport.settingsOrExit(args, Settings::parse, Settings.USAGE);
     ClusterBench bench = new ClusterBench(settings, results);
-    Runtime.getRuntime().addShutdownHook(new Thread(bench::killWorkers, "bench-worker-reaper"));
+    Runtime.getRuntime().addShutdownHook(new Thread(bench::closeCluster, "bench-worker-reaper"));
     int exit = 0;
     try {
       bench.run();
@@ -82,7 +66,7 @@ public final class ClusterBench {
       e.printStackTrace();
       exit = 1;
     } finally {
-      bench.killWorkers();
+      bench.closeCluster();
     }
     System.exit(exit);
   }
@@ -93,19 +77,15 @@ public final class ClusterBench {
       JsonObject config = new JsonObject(Files.readString(Path.of("conf", "chat-worker.json")));
       config.getJsonObject("redis").put("url", server.url());
       config.getJsonObject("http").put("port", 0);
-      String clusterName = "cw-bench-" + UUID.randomUUID().toString().substring(0, 8);
-      List<Integer> ports = freePorts(settings.workers + 1);
-      List<String> members = ports.subList(0, settings.workers).stream().map(p -> "127.0.0.1:" + p).toList();
       log("%s on %s; %d cores; load average %s; %s", RedisServer.binaryDescription(), server.url(),
           Runtime.getRuntime().availableProcessors(), loadAverage(), settings);
 
-      List<String> workerIds = startWorkers(server.url(), clusterName, ports, String.join(",", members));
-      Vertx client = clusteredClient(new ClusterSettings(clusterName, "127.0.0.1", ports.get(settings.workers),
-          members, 1, 5));
+      cluster = WorkerCluster.start(settings.jar, server.url(), settings.workers, List.of(),
+          Path.of("target", "bench-cluster"));
+      Vertx client = cluster.client();
       Vertx local = Vertx.vertx(NodeSettings.fromJson(config.getJsonObject("node", new JsonObject()))
           .applyTo(new VertxOptions()));
       await(local.deployVerticle(new NodeVerticle(config, "in-process", () -> List.of("in-process"))));
-      awaitEveryWorkerServes(client, workerIds);
 
       Map<String, Vertx> systems = new LinkedHashMap<>();
       systems.put(IN_PROCESS, local);
@@ -137,7 +117,8 @@ public final class ClusterBench {
       clustered.put("throughputVsInProcess", clustered.getDouble("jobsPerSec") / inProcess.getDouble("jobsPerSec"));
       BenchSupport.print(results, inProcess);
       BenchSupport.print(results, clustered);
-      await(Future.join(client.close(), local.close()));
+      await(local.close());
+      cluster.close();
     }
   }
 
@@ -183,7 +164,7 @@ public final class ClusterBench {
     }
     String text = "hello from caller " + caller + " turn " + turn;
     long sent = System.nanoTime();
-    request(on, Addresses.GENERATE, new JsonObject().put("chatId", chatId).put("text", text)).onComplete(ar -> {
+    BenchChats.request(on, Addresses.GENERATE, new JsonObject().put("chatId", chatId).put("text", text)).onComplete(ar -> {
       if (ar.failed()) {
         counts[1]++;
         firstError[0] = firstError[0] == null ? String.valueOf(ar.cause().getMessage()) : firstError[0];
@@ -200,20 +181,15 @@ public final class ClusterBench {
 
   /** One builtin assistant without delay and {@code count} chats of it. */
   private static List<String> seed(Vertx on, int count) {
-    String assistant = await(request(on, Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "bench")
+    String assistant = await(BenchChats.request(on, Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "bench")
         .put("model", new JsonObject().put("provider", "builtin").put("options", new JsonObject().put("tokenDelayMs", 0)))))
         .getString("id");
     List<Future<JsonObject>> chats = new ArrayList<>();
     for (int c = 0; c < count; c++) {
-      chats.add(request(on, Addresses.CHATS_CREATE, new JsonObject().put("assistantId", assistant)));
+      chats.add(BenchChats.request(on, Addresses.CHATS_CREATE, new JsonObject().put("assistantId", assistant)));
     }
     await(Future.all(chats));
     return chats.stream().map(chat -> chat.result().getString("id")).toList();
-  }
-
-  private static Future<JsonObject> request(Vertx on, String address, JsonObject body) {
-    return on.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MS))
-        .map(reply -> reply.body());
   }
 
   private static JsonObject summary(String system, List<JsonObject> rounds) {
@@ -228,97 +204,14 @@ public final class ClusterBench {
     return BenchSupport.median(rounds, r -> r.getDouble(field));
   }
 
-  // ---- the cluster -------------------------------------------------------------------------------
-
-  /** Starts the worker processes (the first alone, then the others join it) and returns their node ids. */
-  private List<String> startWorkers(String redisUrl, String clusterName, List<Integer> ports, String members)
-      throws IOException {
-    Path dir = Path.of("target", "bench-cluster");
-    Files.createDirectories(dir);
-    List<Path> logs = new ArrayList<>();
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < settings.workers; i++) {
-      Path logFile = dir.resolve("worker-" + i + ".log");
-      ProcessBuilder builder = new ProcessBuilder(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", settings.jar)
-          .redirectErrorStream(true).redirectOutput(logFile.toFile());
-      builder.environment().keySet().removeIf(key -> key.startsWith("CHATWORKER_"));
-      builder.environment().putAll(Map.of("CHATWORKER_REDIS_URL", redisUrl, "CHATWORKER_HTTP_PORT", "0",
-          "CHATWORKER_CLUSTER_NAME", clusterName, "CHATWORKER_CLUSTER_HOST", "127.0.0.1",
-          "CHATWORKER_CLUSTER_PORT", Integer.toString(ports.get(i)), "CHATWORKER_CLUSTER_MEMBERS", members));
-      workers.add(builder.start());
-      logs.add(logFile);
-      if (i == 0) {
-        ids.add(awaitReady(workers.get(0), logFile));
-      }
+  private void closeCluster() {
+    WorkerCluster running = cluster;
+    if (running != null) {
+      running.killWorkers();
     }
-    for (int i = 1; i < settings.workers; i++) {
-      ids.add(awaitReady(workers.get(i), logs.get(i)));
-    }
-    log("workers ready: %s (logs in %s)", ids, dir);
-    return ids;
-  }
-
-  private static String awaitReady(Process worker, Path logFile) {
-    return Await.untilPresent(() -> {
-      try {
-        Matcher ready = READY.matcher(Files.readString(logFile));
-        if (ready.find()) {
-          return ready.group(1);
-        }
-      } catch (IOException notWrittenYet) {
-        // the worker has not opened its log yet
-      }
-      if (!worker.isAlive()) {
-        throw new IllegalStateException("worker exited before it was ready; see " + logFile);
-      }
-      return null;
-    }, Duration.ofSeconds(120), "a worker to log its ready line (see " + logFile + ")");
-  }
-
-  private static Vertx clusteredClient(ClusterSettings settings) {
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0);
-    return await(Vertx.builder().with(options).withClusterManager(HazelcastSetup.clusterManager(settings, true))
-        .buildClustered());
-  }
-
-  /** Generates until replies came from every worker: the client's view of the cluster is complete. */
-  private static void awaitEveryWorkerServes(Vertx client, List<String> workerIds) {
-    String assistant = await(request(client, Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "probe")))
-        .getString("id");
-    String chat = await(request(client, Addresses.CHATS_CREATE, new JsonObject().put("assistantId", assistant)))
-        .getString("id");
-    Set<String> seen = new HashSet<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!seen.containsAll(workerIds)) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new IllegalStateException("replies only from " + seen + " of " + workerIds);
-      }
-      seen.add(await(request(client, Addresses.GENERATE, new JsonObject().put("chatId", chat).put("text", "probe")))
-          .getString("node"));
-    }
-  }
-
-  private void killWorkers() {
-    workers.forEach(Process::destroyForcibly);
   }
 
   // ---- helpers -----------------------------------------------------------------------------------
-
-  private static List<Integer> freePorts(int count) throws IOException {
-    List<ServerSocket> probes = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) {
-        probes.add(new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1")));
-      }
-      return probes.stream().map(ServerSocket::getLocalPort).toList();
-    } finally {
-      for (ServerSocket probe : probes) {
-        probe.close();
-      }
-    }
-  }
 
   private static double ms(long micros) {
     return micros / 1000.0;

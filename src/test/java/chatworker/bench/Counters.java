@@ -62,6 +62,21 @@ record Counters(Map<String, Long> calls, double redisCpuSeconds, long processCpu
     return seconds;
   }
 
+  /**
+   * The CPU (user + system) that process {@code pid} (another JVM: a worker node) has used since it
+   * started, in seconds, from /proc/PID/stat; NaN where there is none (off Linux, the process gone).
+   */
+  static double processCpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // After "pid (comm) ": state is the first field, utime the 12th and stime the 13th.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) USER_HZ;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
   /** Per job: Redis CPU, this process's CPU (microseconds); and how busy the machine was (%). */
   static JsonObject cpu(Counters before, Counters after, long jobs) {
     long busy = after.machine[0] - before.machine[0];

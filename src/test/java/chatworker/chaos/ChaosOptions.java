@@ -6,13 +6,16 @@ import java.util.Map;
 
 /**
  * What a chaos run does: which Redis topology, how many nodes and simulated users, how long, which
- * faults, and how long each fault lasts. {@code --short} is the CI profile: about a minute, 30 users,
- * every fault once, shorter fault windows.
+ * faults, how long each fault lasts, and which way the users come in ({@code --via}: the clustered
+ * event bus as a lite member, or the nodes' HTTP API). {@code --short} is the CI profile: about a
+ * minute, 30 users, every fault once, shorter fault windows.
  */
 record ChaosOptions(String redis, int durability, int nodes, int users, int durationSeconds,
-    List<String> faults, boolean shortRun, String outDir) {
+    List<String> faults, boolean shortRun, String outDir, String via) {
 
   static final List<String> TOPOLOGIES = List.of("standalone", "sentinel", "cluster");
+  static final String VIA_EVENT_BUS = "eventbus";
+  static final String VIA_HTTP = "http";
 
   /** What {@code --faults all} (and no {@code --faults}) runs, per topology. */
   static final Map<String, List<String>> ALL_FAULTS = Map.of(
@@ -39,6 +42,7 @@ record ChaosOptions(String redis, int durability, int nodes, int users, int dura
     String faultArg = "all";
     boolean shortRun = false;
     String out = "target/chaos";
+    String via = VIA_EVENT_BUS;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -50,10 +54,14 @@ record ChaosOptions(String redis, int durability, int nodes, int users, int dura
         case "--faults" -> faultArg = args[++i];
         case "--short" -> shortRun = true;
         case "--out" -> out = args[++i];
+        case "--via" -> via = args[++i];
         default -> throw new IllegalArgumentException("unknown argument " + arg + " (use --redis "
             + "standalone|sentinel|cluster --durability N --nodes N --users N --duration S --faults all|a,b "
-            + "--short --out DIR)");
+            + "--short --out DIR --via eventbus|http)");
       }
+    }
+    if (!List.of(VIA_EVENT_BUS, VIA_HTTP).contains(via)) {
+      throw new IllegalArgumentException("--via must be " + VIA_EVENT_BUS + " or " + VIA_HTTP + ", not " + via);
     }
     if (!TOPOLOGIES.contains(redis)) {
       throw new IllegalArgumentException("--redis must be one of " + TOPOLOGIES + ", not " + redis);
@@ -76,7 +84,7 @@ record ChaosOptions(String redis, int durability, int nodes, int users, int dura
       }
     }
     return new ChaosOptions(redis, replicas, nodes, users != null ? users : shortRun ? 30 : 200,
-        duration != null ? duration : shortRun ? 60 : 120, faults, shortRun, out);
+        duration != null ? duration : shortRun ? 60 : 120, faults, shortRun, out, via);
   }
 
   private static List<String> parseFaults(String redis, String value) {
@@ -108,6 +116,10 @@ record ChaosOptions(String redis, int durability, int nodes, int users, int dura
           : " needs masters and replicas: --redis sentinel or cluster") + known;
     }
     return "unknown fault " + fault + known;
+  }
+
+  boolean viaHttp() {
+    return via.equals(VIA_HTTP);
   }
 
   /** How long a timed fault (kill-clients, slow, node-kill down time, a killed master's) lasts, in seconds. */

@@ -27,12 +27,22 @@ import java.util.concurrent.TimeUnit;
 /**
  * The chaos run: Redis (standalone with AOF and fsync always behind a fault proxy, a Sentinel topology
  * or a Redis Cluster, see {@link RedisUnderTest}), N chat-worker node processes, and a load client that
- * joins the cluster as a lite member and runs the simulated users, while a schedule of faults hits
- * Redis and the nodes. Prints one JSON line per fault and a summary line on stdout, writes
- * {@code report.html} and {@code summary.json}, and exits 0 only when nothing was lost, crossed,
- * duplicated, acknowledged-but-missing or left locked, and every fault happened. See docs/RELIABILITY.md.
+ * runs the simulated users, while a schedule of faults hits Redis and the nodes. The users come in by
+ * the clustered event bus, the client joining the cluster as a lite member ({@code --via eventbus}),
+ * or by the nodes' HTTP API, each user on a node of its own while that node is up
+ * ({@code --via http}, {@link HttpApiClient}); the checks at the end go the same way. Prints one
+ * JSON line per fault and a summary line on stdout, writes {@code report.html} and
+ * {@code summary.json}, and exits 0 only when nothing was lost, crossed, duplicated,
+ * acknowledged-but-missing or left locked, and every fault happened. See docs/RELIABILITY.md.
  */
 public final class ChaosRun {
+
+  /**
+   * How long an HTTP user waits for an answer to start (its response head) before it counts as none
+   * (and a generate is sent again by its Idempotency-Key): longer than the API's own wait for the
+   * cluster ({@code http.requestTimeoutMs}, 10 s), so that the node's own answer (504) comes first.
+   */
+  private static final long HTTP_IDLE_TIMEOUT_MS = 15_000;
 
   private ChaosRun() {}
 
@@ -68,21 +78,32 @@ public final class ChaosRun {
     RedisUnderTest redis = RedisUnderTest.start(options);
     NodeFleet fleet = null;
     Vertx vertx = null;
+    HttpNodes httpNodes = null;
     try {
       config.getJsonObject("redis").mergeIn(redis.nodeSettings(options.durability()), true);
       fleet = new NodeFleet(options.nodes(), redis.url(), out, config);
-      System.err.printf("chaos: %s, durability %d, starting %d nodes, cluster %s%n", redis.describe(),
-          options.durability(), options.nodes(), fleet.clusterName);
+      System.err.printf("chaos: %s, durability %d, starting %d nodes, cluster %s, users via %s%n",
+          redis.describe(), options.durability(), options.nodes(), fleet.clusterName, options.via());
       fleet.startAll(120_000);
-      vertx = clientVertx(fleet);
-      SubmitClient client = new SubmitClient(vertx, 10_000, 2);
+      ChaosClient client;
+      if (options.viaHttp()) {
+        vertx = Vertx.vertx();
+        // Every user has one request in flight at most, and may cancel beside it.
+        httpNodes = new HttpNodes(vertx, fleet.httpPorts, 2 * options.users() + 4);
+        client = new HttpApiClient(vertx, httpNodes, 0, HTTP_IDLE_TIMEOUT_MS, 2);
+      } else {
+        vertx = clientVertx(fleet);
+        client = ChaosClient.eventBus(vertx, new SubmitClient(vertx, 10_000, 2));
+      }
       awaitServing(client);
 
       Ledger ledger = new Ledger();
       List<LoadUser> users = new ArrayList<>();
       List<Future<Void>> done = new ArrayList<>();
       for (int i = 0; i < options.users(); i++) {
-        LoadUser user = new LoadUser(i, vertx, client, ledger, options.shortRun() ? 50 : 100);
+        ChaosClient userClient = options.viaHttp()
+            ? new HttpApiClient(vertx, httpNodes, i, HTTP_IDLE_TIMEOUT_MS, 2) : client;
+        LoadUser user = new LoadUser(i, vertx, userClient, ledger, options.shortRun() ? 50 : 100);
         users.add(user);
         done.add(user.start());
       }
@@ -97,14 +118,19 @@ public final class ChaosRun {
       faults.start();
       NodeFleet.sleep(options.durationSeconds() * 1000L);
       faults.join();
-      System.err.printf("chaos: t=%ds stopping the users%n", ledger.nowMs() / 1000);
+      // The baseline and the recovery are measured up to here: a user still waiting for its last
+      // answer after the stop (up to a request's timeout) would add seconds without successes.
+      long stopMs = ledger.nowMs();
+      System.err.printf("chaos: t=%ds stopping the users%n", stopMs / 1000);
       users.forEach(LoadUser::stop);
       Future.join(done).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
       long loadEndMs = ledger.nowMs();
 
       System.err.printf("chaos: resending %d unanswered generates, then reading %d chats back%n",
           ledger.unanswered.size(), ledger.chats.size());
-      Verifier verifier = new Verifier(new SubmitClient(vertx, 10_000, 3), ledger);
+      Verifier verifier = new Verifier(options.viaHttp()
+          ? new HttpApiClient(vertx, httpNodes, 0, HTTP_IDLE_TIMEOUT_MS, 3)
+          : ChaosClient.eventBus(vertx, new SubmitClient(vertx, 10_000, 3)), ledger);
       verifier.resendUnanswered();
       // Locks first: reading thousands of chats takes longer than a lease, which would hide a leak.
       NodeFleet.sleep(1_000);
@@ -120,7 +146,7 @@ public final class ChaosRun {
       int staleRunning = verifier.staleRunningRecords(faultList);
 
       List<JsonObject> buckets = ledger.buckets(loadEndMs);
-      JsonArray faultRecords = Recovery.of(ledger, loadEndMs);
+      JsonArray faultRecords = Recovery.of(ledger, stopMs);
       JsonObject summary = summary(options, ledger, verifier, locks, ackedMissingInRedis, connections,
           faultRecords).put("locksAfterLease", locksAfterLease).put("staleRunningRecords", staleRunning);
       for (int i = 0; i < faultRecords.size(); i++) {
@@ -139,6 +165,9 @@ public final class ChaosRun {
           out.resolve("report.html").toAbsolutePath());
       return summary.getBoolean("pass") ? 0 : 1;
     } finally {
+      if (httpNodes != null) {
+        httpNodes.close();
+      }
       if (vertx != null) {
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
@@ -162,7 +191,7 @@ public final class ChaosRun {
   }
 
   /** Waits until the cluster answers a request (the client saw the nodes' consumers). */
-  private static void awaitServing(SubmitClient client) {
+  private static void awaitServing(ChaosClient client) {
     Await.until(() -> {
       try {
         Await.await(client.request(Addresses.ASSISTANTS_CREATE, new JsonObject().put("name", "chaos probe")));
@@ -242,7 +271,7 @@ public final class ChaosRun {
     });
     List<String> examples = new ArrayList<>(v.examples());
     ledger.crossTalk.stream().limit(10).forEach(examples::add);
-    return new JsonObject().put("summary", true).put("redis", options.redis())
+    return new JsonObject().put("summary", true).put("via", options.via()).put("redis", options.redis())
         .put("durabilityReplicas", options.durability()).put("nodes", options.nodes()).put("users", options.users())
         .put("durationSeconds", options.durationSeconds()).put("faults", new JsonArray(options.faults()))
         .put("requests", new JsonObject().put("sent", ledger.sent.get()).put("answered", answered)

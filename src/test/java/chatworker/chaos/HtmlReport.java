@@ -47,7 +47,7 @@ final class HtmlReport {
         .append("<div>").append(esc("Redis " + summary.getString("redis") + " (durability "
             + summary.getInteger("durabilityReplicas") + "), " + summary.getInteger("nodes") + " nodes, "
             + summary.getInteger("users")
-            + " users, "
+            + " users via " + summary.getString("via", "eventbus") + ", "
             + summary.getInteger("durationSeconds") + " s, faults: " + summary.getJsonArray("faults").encode()
             + " — lost " + summary.getLong("lost") + ", cross-talk " + summary.getLong("crossTalk")
             + ", duplicates " + summary.getLong("duplicates") + ", acknowledged-but-missing "

@@ -3,12 +3,10 @@ package chatworker.chaos;
 import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import chatworker.api.ErrorCode;
-import chatworker.cli.SubmitClient;
 import chatworker.model.BuiltinModel;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
@@ -26,14 +24,14 @@ final class LoadUser {
 
   private final int id;
   private final Vertx vertx;
-  private final SubmitClient client;
+  private final ChaosClient client;
   private final Ledger ledger;
   private final long thinkMs;
   private final Promise<Void> done = Promise.promise();
   private volatile boolean stopping;
   private int cycle;
 
-  LoadUser(int id, Vertx vertx, SubmitClient client, Ledger ledger, long thinkMs) {
+  LoadUser(int id, Vertx vertx, ChaosClient client, Ledger ledger, long thinkMs) {
     this.id = id;
     this.vertx = vertx;
     this.client = client;
@@ -122,7 +120,7 @@ final class LoadUser {
     return client.generate(body, !stream ? null : delta -> {
       synchronized (deltas) {
         if (cancel && deltas.length() == 0) {
-          vertx.eventBus().publish(Addresses.GENERATE_CANCEL, new JsonObject().put("jobId", jobId));
+          client.cancel(jobId);
         }
         deltas.append(delta);
       }
@@ -189,7 +187,7 @@ final class LoadUser {
         ledger.record(start, op, api.code().name());
         ledger.unexpectedFailure(api.code().name(), op + ": " + api.getMessage());
       } else {
-        String outcome = ar.cause() instanceof ReplyException ? "NO_ANSWER" : "CLIENT_ERROR";
+        String outcome = client.isNoAnswer(ar.cause()) ? "NO_ANSWER" : "CLIENT_ERROR";
         ledger.record(start, op, outcome);
         ledger.unexpectedFailure(outcome, op + ": " + ar.cause());
       }

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The chat-worker nodes as real processes ({@code java … chatworker.cli.Main --conf FILE}) on loopback,
  * on this JVM's class path, each logging to {@code out/node-N.log}. A node can be killed with SIGKILL
- * or stopped with SIGTERM, and started again on the same ports.
+ * or stopped with SIGTERM, and started again on the same ports (its cluster port and its HTTP port,
+ * where HTTP clients find it again).
  */
 final class NodeFleet implements AutoCloseable {
 
@@ -29,6 +30,7 @@ final class NodeFleet implements AutoCloseable {
 
   final String clusterName;
   final List<Integer> clusterPorts = new ArrayList<>();
+  final List<Integer> httpPorts = new ArrayList<>();
   private final Path outDir;
   private final Path confFile;
   private final String redisUrl;
@@ -42,7 +44,8 @@ final class NodeFleet implements AutoCloseable {
     this.processes = new Process[nodes];
     this.starts = new int[nodes];
     for (int i = 0; i < nodes; i++) {
-      clusterPorts.add(freePort());
+      clusterPorts.add(distinctFreePort());
+      httpPorts.add(distinctFreePort());
     }
     confFile = outDir.resolve("node-conf.json");
     Files.writeString(confFile, config.encodePrettily());
@@ -74,7 +77,7 @@ final class NodeFleet implements AutoCloseable {
         "chatworker.cli.Main", "--conf", confFile.toString()));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("CHATWORKER_REDIS_URL", redisUrl);
-    builder.environment().put("CHATWORKER_HTTP_PORT", "0");
+    builder.environment().put("CHATWORKER_HTTP_PORT", String.valueOf(httpPorts.get(node)));
     builder.environment().put("CHATWORKER_CLUSTER_NAME", clusterName);
     builder.environment().put("CHATWORKER_CLUSTER_HOST", "127.0.0.1");
     builder.environment().put("CHATWORKER_CLUSTER_PORT", String.valueOf(clusterPorts.get(node)));
@@ -157,6 +160,15 @@ final class NodeFleet implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** A free port that none of our nodes was given yet. */
+  private int distinctFreePort() {
+    int port = freePort();
+    while (clusterPorts.contains(port) || httpPorts.contains(port)) {
+      port = freePort();
+    }
+    return port;
   }
 
   /** Below the ephemeral range, so that a killed node's port is still free when it starts again. */

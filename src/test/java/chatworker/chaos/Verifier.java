@@ -5,7 +5,6 @@ import static chatworker.testing.Await.await;
 import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import chatworker.api.ErrorCode;
-import chatworker.cli.SubmitClient;
 import chatworker.model.BuiltinModel;
 import chatworker.store.JobRecord;
 import chatworker.store.Keys;
@@ -32,7 +31,7 @@ final class Verifier {
   /** A batch of reads of a large run may take minutes on a loaded machine. */
   private static final Duration VERIFY_TIMEOUT = Duration.ofMinutes(10);
 
-  private final SubmitClient client;
+  private final ChaosClient client;
   private final Ledger ledger;
   private final List<String> examples = new ArrayList<>();
   int resent;
@@ -44,7 +43,7 @@ final class Verifier {
   /** Acknowledged-but-missing by where it was acknowledged: a fault's name, or "away from faults". */
   final Map<String, Integer> missingByWindow = new TreeMap<>();
 
-  Verifier(SubmitClient client, Ledger ledger) {
+  Verifier(ChaosClient client, Ledger ledger) {
     this.client = client;
     this.ledger = ledger;
   }
