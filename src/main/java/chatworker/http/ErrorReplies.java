@@ -7,12 +7,6 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.HttpException;
-import io.vertx.json.schema.OutputUnit;
-import io.vertx.openapi.validation.SchemaValidationException;
-import io.vertx.openapi.validation.ValidatorException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +18,6 @@ import org.slf4j.LoggerFactory;
 final class ErrorReplies {
 
   private static final Logger log = LoggerFactory.getLogger(ErrorReplies.class);
-  private static final Pattern REQUIRED = Pattern.compile("required property \"([^\"]+)\"");
 
   private ErrorReplies() {}
 
@@ -46,15 +39,9 @@ final class ErrorReplies {
   /** The router's failure handler: whatever failed the request, answered as the contract says. */
   static void routingFailure(RoutingContext ctx, int maxBodyBytes) {
     Throwable failure = ctx.failure();
-    // The router wraps a validation failure in an HttpException: the cause names the field.
-    if (failure instanceof HttpException http && http.getCause() != null) {
-      failure = http.getCause();
-    }
     int status = ctx.statusCode();
     if (failure instanceof ApiException api) {
       send(ctx, api);
-    } else if (failure instanceof ValidatorException invalid) {
-      send(ctx, new ApiException(ErrorCode.INVALID_REQUEST, describe(invalid)));
     } else if (status == 413) {
       send(ctx, ApiException.invalid("body", "is larger than " + maxBodyBytes + " bytes"));
     } else if (failure instanceof DecodeException || status == 400) {
@@ -68,59 +55,6 @@ final class ErrorReplies {
       log.error("Internal error on {} {}", ctx.request().method(), ctx.request().path(), failure);
       send(ctx, new ApiException(ErrorCode.INTERNAL, "internal error; the node logged it"));
     }
-  }
-
-  /**
-   * A validation failure in words a client can act on: the field (its JSON pointer as a dotted path)
-   * and what is wrong with it, from the most specific error the schema validator gave; a parameter's
-   * failure as the validator words it (it names the parameter).
-   */
-  static String describe(ValidatorException invalid) {
-    if (invalid instanceof SchemaValidationException schema && schema.getOutputUnit() != null) {
-      OutputUnit leaf = deepestLeaf(schema.getOutputUnit());
-      String field = fieldOf(leaf.getInstanceLocation());
-      String error = leaf.getError() == null ? "" : leaf.getError();
-      Matcher required = REQUIRED.matcher(error);
-      if (required.find()) {
-        return "'" + (field.isEmpty() ? "" : field + ".") + required.group(1) + "' is required";
-      }
-      if (!field.isEmpty()) {
-        return "'" + field + "' " + error;
-      }
-    }
-    return switch (invalid.type()) {
-      case UNSUPPORTED_VALUE_FORMAT -> "'Content-Type' must be application/json";
-      case ILLEGAL_VALUE -> "'body' is not a valid JSON object";
-      default -> invalid.getMessage();
-    };
-  }
-
-  /** The deepest error without sub-errors: the one that says what exactly is wrong. */
-  private static OutputUnit deepestLeaf(OutputUnit unit) {
-    if (unit.getErrors() == null || unit.getErrors().isEmpty()) {
-      return unit;
-    }
-    OutputUnit deepest = null;
-    for (OutputUnit child : unit.getErrors()) {
-      OutputUnit leaf = deepestLeaf(child);
-      if (deepest == null || depth(leaf) > depth(deepest)) {
-        deepest = leaf;
-      }
-    }
-    return deepest;
-  }
-
-  private static int depth(OutputUnit unit) {
-    String field = fieldOf(unit.getInstanceLocation());
-    return field.isEmpty() ? 0 : field.split("\\.").length;
-  }
-
-  private static String fieldOf(String instanceLocation) {
-    if (instanceLocation == null) {
-      return "";
-    }
-    String pointer = instanceLocation.startsWith("#") ? instanceLocation.substring(1) : instanceLocation;
-    return pointer.startsWith("/") ? pointer.substring(1).replace('/', '.') : pointer.replace('/', '.');
   }
 
   /**

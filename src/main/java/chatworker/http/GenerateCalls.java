@@ -66,7 +66,10 @@ final class GenerateCalls {
     if (!calls.isEmpty()) {
       log.info("member {} left: sending {} unanswered generates again by jobId", nodeId, calls.size());
     }
-    calls.forEach(call -> send(call, true));
+    calls.forEach(call -> {
+      call.resent = true;
+      send(call, true);
+    });
   }
 
   private void send(Call call, boolean resend) {
@@ -91,7 +94,9 @@ final class GenerateCalls {
         vertx.setTimer(NO_HANDLERS_BACKOFF_MS, t -> send(call, resend));
         return;
       }
-      if (resend && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+      // Once a call was resent, a 409 to any of its sendings (its first included, when a resend started
+      // the job first) means "running": the answer comes to a later resend.
+      if (call.resent && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
           && reply.failureCode() == ErrorCode.JOB_IN_PROGRESS.failureCode()) {
         // Running on a live node, or still holding the lock of the node that died: ask again soon.
         vertx.setTimer(IN_PROGRESS_BACKOFF_MS, t -> send(call, true));
@@ -110,6 +115,7 @@ final class GenerateCalls {
     final JsonObject body;
     final long deadlineNanos;
     final Promise<JsonObject> answer = Promise.promise();
+    boolean resent;
 
     Call(String jobId, JsonObject body, long deadlineNanos) {
       this.jobId = jobId;

@@ -19,7 +19,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
-import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import java.io.IOException;
@@ -60,7 +59,7 @@ public final class HttpApi {
     this.defaultJobTimeoutMs = defaultJobTimeoutMs;
     this.document = document;
     this.generates = new GenerateCalls(vertx);
-    RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+    RouterBuilder builder = RouterBuilder.create(vertx, contract);
     this.accessLog = new AccessLog(registry);
     builder.rootHandler(accessLog);
     // A platform handler, so that it runs before the body handler: a request without a key is not read.
@@ -78,31 +77,37 @@ public final class HttpApi {
         Map.entry("cancelJob", this::cancel),
         Map.entry("getJob", ctx -> ok(request(Addresses.JOBS_GET, new JsonObject().put("jobId", ctx.pathParam("jobId"))))),
         Map.entry("getOpenApi", ctx -> Future.succeededFuture(new Answer(200, document))));
-    // The event-bus parser of each body: it words a refused body the way the event bus does, naming the field.
-    Map<String, Consumer<RoutingContext>> parsers = Map.of(
-        "createAssistant", ctx -> CreateAssistantRequest.parse(ctx.body().asJsonObject()),
-        "createChat", ctx -> CreateChatRequest.parse(ctx.body().asJsonObject()),
-        "createMessage", ctx -> CreateMessageRequest.parse(messageBody(ctx.body().asJsonObject(), ctx)),
-        "generate", ctx -> {
-          JsonObject body = ctx.body().asJsonObject();
-          if (body != null && body.containsKey("streamAddress")) {
+    // The event-bus parser of each body, given the body as sent (the path's chatId is added where it
+    // belongs): it words a refused body the way the event bus does, naming the field.
+    Map<String, Consumer<JsonObject>> parsers = Map.of(
+        "createAssistant", CreateAssistantRequest::parse,
+        "createChat", CreateChatRequest::parse,
+        "createMessage", body -> CreateMessageRequest.parse(body.copy().put("chatId", "c")),
+        "generate", body -> {
+          if (body.containsKey("streamAddress")) {
             throw ApiException.invalid("streamAddress", "is not taken over HTTP: with \"stream\": true the reply streams as server-sent events");
           }
-          GenerateRequest.parse(generateBody(body, ctx));
+          GenerateRequest.parse(generateBody(body, "c"));
         });
     for (OpenAPIRoute route : builder.getRoutes()) {
       String operationId = route.getOperation().getOperationId();
       String template = route.getOperation().getOpenAPIPath();
       route.setDoSecurity(false); // keys are checked for every path by checkKey, /status and /metrics too
-      Consumer<RoutingContext> parser = parsers.get(operationId);
-      if (parser != null) {
-        route.addFailureHandler(ctx -> refusedBody(ctx, parser));
-      }
+      // Checked by RequestChecks, against the same document, with validators built once (see there).
+      route.setDoValidation(false);
+      RequestChecks checks = new RequestChecks(contract.getSchemaRepository(), route.getOperation(),
+          parsers.get(operationId));
+      route.addHandler(ctx -> {
+        ctx.put(AccessLog.ROUTE, template);
+        ApiException invalid = checks.check(ctx);
+        if (invalid != null) {
+          ErrorReplies.send(ctx, invalid);
+        } else {
+          ctx.next();
+        }
+      });
       if (operationId.equals("generate")) {
-        route.addHandler(ctx -> {
-          ctx.put(AccessLog.ROUTE, template);
-          generate(ctx);
-        });
+        route.addHandler(this::generate);
         continue;
       }
       Function<RoutingContext, Future<Answer>> handler = handlers.get(operationId);
@@ -110,7 +115,6 @@ public final class HttpApi {
         throw new IllegalStateException(DOCUMENT + " has an operation without a handler: " + operationId);
       }
       route.addHandler(ctx -> {
-        ctx.put(AccessLog.ROUTE, template);
         handler.apply(ctx).onComplete(answer -> {
           if (answer.succeeded()) {
             ctx.response().setStatusCode(answer.result().status()).putHeader("content-type", "application/json")
@@ -204,31 +208,13 @@ public final class HttpApi {
     return ctx.body().asJsonObject().copy();
   }
 
-  /**
-   * A body the OpenAPI validator refused, answered with the event-bus parser's words when it refuses
-   * it too (they agree on what is valid, OpenApiDocumentTest checks it), else with the validator's.
-   */
-  private static void refusedBody(RoutingContext ctx, Consumer<RoutingContext> parser) {
-    if (ctx.statusCode() == 400 && ctx.body() != null && ctx.body().length() > 0) {
-      try {
-        parser.accept(ctx);
-      } catch (ApiException invalid) {
-        ErrorReplies.send(ctx, invalid);
-        return;
-      } catch (RuntimeException notAnObject) {
-        // not JSON, or not an object: the router's failure handler says so
-      }
-    }
-    ctx.next();
-  }
-
   private static JsonObject messageBody(JsonObject body, RoutingContext ctx) {
     return body.copy().put("chatId", ctx.pathParam("id"));
   }
 
   /** The event-bus body of an HTTP generate, as the parser sees it: a stream has an address (ours). */
-  private static JsonObject generateBody(JsonObject body, RoutingContext ctx) {
-    JsonObject generate = (body == null ? new JsonObject() : body.copy()).put("chatId", ctx.pathParam("id"));
+  private static JsonObject generateBody(JsonObject body, String chatId) {
+    JsonObject generate = (body == null ? new JsonObject() : body.copy()).put("chatId", chatId);
     if (Boolean.TRUE.equals(generate.getValue("stream"))) {
       generate.put("streamAddress", STREAM_PREFIX);
     }
@@ -264,7 +250,7 @@ public final class HttpApi {
    * {@code stream} the chunks as server-sent events through a consumer of this node's own.
    */
   private void generate(RoutingContext ctx) {
-    JsonObject body = generateBody(ctx.body().asJsonObject(), ctx);
+    JsonObject body = generateBody(ctx.body().asJsonObject(), ctx.pathParam("id"));
     body.remove("streamAddress");
     String header = ctx.request().getHeader("idempotency-key");
     String jobId = body.getString("jobId");

@@ -85,7 +85,7 @@ class HttpBadInputTest {
         invalid("limit=1001", () -> api.get(messages + "?limit=1001"), "limit"),
         invalid("limit=abc", () -> api.get(messages + "?limit=abc"), "limit"),
         invalid("afterSeq=-1", () -> api.get(messages + "?afterSeq=-1"), "afterSeq"),
-        invalid("a chat id with a dot", () -> api.get("/v1/chats/bad.id"), "parameter id "),
+        invalid("a chat id with a dot", () -> api.get("/v1/chats/bad.id"), "'id'"),
         invalid("a jobId of 129 characters", () -> api.get("/v1/jobs/" + "j".repeat(129)), "jobId"),
         invalid("a bad Idempotency-Key", () -> api.send(HttpRequest.newBuilder(api.uri(generate))
             .header("idempotency-key", "bad key!").POST(HttpRequest.BodyPublishers.noBody())),
