@@ -14,7 +14,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
-import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
@@ -40,8 +39,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The OpenAPI document of the HTTP API ({@code openapi/chat-worker-api.json}) as Vert.x reads it: the
- * node's router is built from it and validates requests against it, so it must load, name the API's
- * operations, and accept exactly the bodies the event-bus parsers accept.
+ * node's router is built from it and its requests are checked against it ({@link RequestChecks}), so it
+ * must load, name the API's operations, and accept exactly the bodies the event-bus parsers accept.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenApiDocumentTest {
@@ -267,15 +266,17 @@ class OpenApiDocumentTest {
   }
 
   /**
-   * The node's way: a body handler (with its size limit) whose body the validator reads, and on every
-   * operation a handler (here answering 200).
+   * The node's way: a body handler (with its size limit), and on every operation the node's
+   * {@link RequestChecks} (400 when it refuses) before a handler answering 200.
    */
   private Router router(OpenAPIContract contract) {
-    RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler())
+    RouterBuilder builder = RouterBuilder.create(vertx, contract)
         .rootHandler(BodyHandler.create().setBodyLimit(1 << 20));
     for (OpenAPIRoute route : builder.getRoutes()) {
+      RequestChecks checks = new RequestChecks(contract.getSchemaRepository(), route.getOperation(), null);
       // Vert.x binds an http bearer scheme only to a JWTAuthHandler; the node checks its API keys itself.
-      route.setDoSecurity(false).addHandler(rc -> rc.response().setStatusCode(200).end());
+      route.setDoSecurity(false).setDoValidation(false).addHandler(rc -> rc.response()
+          .setStatusCode(checks.check(rc) == null ? 200 : 400).end());
     }
     return builder.createRouter();
   }
