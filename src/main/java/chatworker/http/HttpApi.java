@@ -31,7 +31,8 @@ import java.util.function.Function;
 
 /**
  * The HTTP API (shared/CONTRACT.md, "HTTP API"): a router built from the OpenAPI document
- * {@value #DOCUMENT}, which validates every request before a handler sees it, and handlers that carry
+ * {@value #DOCUMENT}, every request checked against that document's schemas before a handler sees it
+ * ({@link RequestChecks}), and handlers that carry
  * each request over the clustered event bus, so that any node may run it. Nothing here reads Redis:
  * this is a gateway to the event-bus API, with its rules (keys, body limit, SSE) and no others.
  *
