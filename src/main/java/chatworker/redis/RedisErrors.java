@@ -23,6 +23,8 @@ final class RedisErrors {
    * command did not run (a replica refuses every write), so it may be sent again, to the new master.
    */
   private static final String READONLY = "READONLY";
+  /** What Redis answers a blocked WAIT when its master becomes a replica (CLUSTER FAILOVER, REPLICAOF). */
+  private static final String UNBLOCKED = "UNBLOCKED";
   /**
    * This connection can no longer serve: not logged in, talking to a replica, or (a cluster
    * connection) one of its sockets to the cluster's nodes closed.
@@ -91,6 +93,13 @@ final class RedisErrors {
         if (message.startsWith(code) || message.contains("] " + code)) {
           return new RedisFailure(Kind.NOT_CONNECTED, "Redis cannot serve yet: " + message, true, err);
         }
+      }
+      if (message.startsWith(UNBLOCKED) || message.contains("] " + UNBLOCKED)) {
+        // A WAIT (alone, or behind its write in a cluster batch) on a master demoted while it waited:
+        // the write ran, but whether the new master has it is unknown. Not retried: it ran.
+        return new RedisFailure(Kind.NOT_REPLICATED, "the master was demoted while WAIT waited for its "
+            + "replicas: the write may not reach the new master (" + message.lines().findFirst().orElse(message) + ")",
+            false, err);
       }
       if (message.startsWith(READONLY) || message.contains("] " + READONLY)) {
         return new RedisFailure(Kind.NOT_CONNECTED, "the connection reaches a replica (the master moved): "

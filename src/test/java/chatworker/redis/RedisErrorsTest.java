@@ -77,4 +77,21 @@ class RedisErrorsTest {
     assertThat(RedisErrors.classify(ErrorType.create("CLUSTERDOWN The cluster is down")).kind())
         .isEqualTo(Kind.NOT_CONNECTED);
   }
+
+  /**
+   * Verifies that a WAIT unblocked because its master became a replica (alone, or behind its write in a
+   * cluster batch: a CI run of ClusterJobsTest met it in a CLUSTER FAILOVER) is NOT_REPLICATED, the
+   * contract's 503, and not a command error: the write ran, whether it survives is unknown.
+   */
+  @Test
+  @DisplayName("A WAIT unblocked by its master's demotion is NOT_REPLICATED, not a command error")
+  void unblockedWaitIsNotReplicated() {
+    String unblocked = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
+    for (RedisFailure failure : java.util.List.of(RedisErrors.classify(ErrorType.create(unblocked)),
+        RedisErrors.classify(ErrorType.create("ERR [1] " + unblocked)))) {
+      assertThat(failure.kind()).isEqualTo(Kind.NOT_REPLICATED);
+      assertThat(failure.outage()).isFalse();
+      assertThat(failure.getMessage()).contains("demoted");
+    }
+  }
 }
