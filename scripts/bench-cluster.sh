@@ -14,18 +14,9 @@ cd "$ROOT"
 
 ensure_jar
 
-CLASSPATH_FILE=target/bench-cluster-classpath.txt
-BENCH_CLASS=target/test-classes/chatworker/bench/ClusterBench.class
-
-# Rebuild when the bench class or the classpath file is missing, or a source or the pom is newer.
-if [[ ! -f "$BENCH_CLASS" || ! -f "$CLASSPATH_FILE" ]] \
-  || [[ -n "$(find src pom.xml -newer "$BENCH_CLASS" -type f -print -quit)" ]] \
-  || [[ pom.xml -nt "$CLASSPATH_FILE" ]]; then
-  log "building test classes ..."
-  mvn -q -B -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE" >&2
-fi
+classpath=$(bench_classpath ClusterBench)
 
 # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of flags
 exec java "${HAZELCAST_JVM_FLAGS[@]}" ${BENCH_JAVA_OPTS:-} -Xms512m -Xmx1g \
-  -cp "target/classes:target/test-classes:$(cat "$CLASSPATH_FILE")" \
+  -cp "$classpath" \
   chatworker.bench.ClusterBench --jar "$JAR" "$@"

@@ -12,7 +12,8 @@
 # BENCH_JAVA_OPTS adds JVM flags (e.g. a JFR recording).
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 
 for tool in node npm java mvn; do
   command -v "$tool" >/dev/null 2>&1 || { printf '%s is needed on the PATH\n' "$tool" >&2; exit 1; }
@@ -28,18 +29,9 @@ if [[ ! -d "$BULLMQ_DIR/node_modules/bullmq" ]] || ! cmp -s scripts/bullmq/packa
 fi
 cp scripts/bullmq/chat-turn-worker.js "$BULLMQ_DIR/chat-turn-worker.js"
 
-CLASSPATH_FILE=target/bench-generate-classpath.txt
-BENCH_CLASS=target/test-classes/chatworker/bench/GenerateBench.class
-
-# Rebuild when the bench class or the classpath file is missing, or a source or the pom is newer.
-if [[ ! -f "$BENCH_CLASS" || ! -f "$CLASSPATH_FILE" ]] \
-  || [[ -n "$(find src pom.xml -newer "$BENCH_CLASS" -type f -print -quit)" ]] \
-  || [[ pom.xml -nt "$CLASSPATH_FILE" ]]; then
-  printf 'building test classes ...\n' >&2
-  mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE" >&2
-fi
+classpath=$(bench_classpath GenerateBench)
 
 # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of flags
 exec java ${BENCH_JAVA_OPTS:-} -Xms512m -Xmx1g \
-  -cp "target/classes:target/test-classes:$(cat "$CLASSPATH_FILE")" \
+  -cp "$classpath" \
   chatworker.bench.GenerateBench --bullmq-dir "$BULLMQ_DIR" "$@"

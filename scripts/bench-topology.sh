@@ -16,20 +16,12 @@
 # BENCH_JAVA_OPTS adds JVM flags (e.g. a JFR recording).
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 
-CLASSPATH_FILE=target/bench-topology-classpath.txt
-BENCH_CLASS=target/test-classes/chatworker/bench/TopologyBench.class
-
-# Rebuild when the bench class or the classpath file is missing, or a source or the pom is newer.
-if [[ ! -f "$BENCH_CLASS" || ! -f "$CLASSPATH_FILE" ]] \
-  || [[ -n "$(find src pom.xml -newer "$BENCH_CLASS" -type f -print -quit)" ]] \
-  || [[ pom.xml -nt "$CLASSPATH_FILE" ]]; then
-  printf 'building test classes ...\n' >&2
-  mvn -q -B -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE" >&2
-fi
+classpath=$(bench_classpath TopologyBench)
 
 # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of flags
 exec java ${BENCH_JAVA_OPTS:-} -Xms512m -Xmx1g \
-  -cp "target/classes:target/test-classes:$(cat "$CLASSPATH_FILE")" \
+  -cp "$classpath" \
   chatworker.bench.TopologyBench "$@"

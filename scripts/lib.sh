@@ -86,3 +86,20 @@ start_local_redis() {
 config_redis_url() {
   sed -n 's/.*"url"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1
 }
+
+# Prints the class path to run the test-scope class chatworker.bench.$1 (target/classes, test-classes
+# and the dependencies), compiling the test classes first when the class or the dependency list is
+# missing, or a source or the pom is newer than them.
+bench_classpath() {
+  local name=$1
+  local classpath_file="$ROOT/target/bench-$name-classpath.txt"
+  local class="$ROOT/target/test-classes/chatworker/bench/$name.class"
+  if [[ ! -f "$class" || ! -f "$classpath_file" ]] \
+    || [[ -n "$(find "$ROOT/src" "$ROOT/pom.xml" -newer "$class" -type f -print -quit)" ]] \
+    || [[ "$ROOT/pom.xml" -nt "$classpath_file" ]]; then
+    log "building test classes ..."
+    (cd "$ROOT" && mvn -q -B -Dstyle.color=never test-compile dependency:build-classpath \
+      -Dmdep.outputFile="$classpath_file" >&2)
+  fi
+  printf '%s\n' "$ROOT/target/classes:$ROOT/target/test-classes:$(cat "$classpath_file")"
+}
