@@ -55,6 +55,36 @@ final class BenchSupport {
     }
   }
 
+  /** A benchmark's body: may throw anything (it is reported, and the exit code is 1). */
+  interface Run {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code bench}, then {@code cleanUp} (also at a JVM shutdown, so that worker processes never
+   * outlive an interrupted bench), and exits: 0, or 1 after printing what failed. Exits explicitly,
+   * as Vert.x's threads would keep the JVM alive.
+   */
+  static void runAndExit(Run bench, Runnable cleanUpOnce) {
+    java.util.concurrent.atomic.AtomicBoolean cleaned = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable cleanUp = () -> {
+      if (cleaned.compareAndSet(false, true)) {
+        cleanUpOnce.run();
+      }
+    };
+    Runtime.getRuntime().addShutdownHook(new Thread(cleanUp, "bench-clean-up"));
+    int exit = 0;
+    try {
+      bench.run();
+    } catch (Exception | AssertionError e) {
+      e.printStackTrace();
+      exit = 1;
+    } finally {
+      cleanUp.run();
+    }
+    System.exit(exit);
+  }
+
   /**
    * {@code defaults} with the values {@code args} gives them, as {@code --name value} or
    * {@code --name=value}; fails on a name not in {@code defaults}, a missing value or a stray word.

@@ -58,17 +58,7 @@ public final class ClusterBench {
     PrintStream results = BenchSupport.resultsStream();
     Settings settings = BenchSupport.settingsOrExit(args, Settings::parse, Settings.USAGE);
     ClusterBench bench = new ClusterBench(settings, results);
-    Runtime.getRuntime().addShutdownHook(new Thread(bench::closeCluster, "bench-worker-reaper"));
-    int exit = 0;
-    try {
-      bench.run();
-    } catch (Exception | AssertionError e) {
-      e.printStackTrace();
-      exit = 1;
-    } finally {
-      bench.closeCluster();
-    }
-    System.exit(exit);
+    BenchSupport.runAndExit(bench::run, bench::closeCluster);
   }
 
   private void run() throws Exception {

@@ -73,17 +73,7 @@ public final class HttpBench {
     PrintStream results = BenchSupport.resultsStream();
     Settings settings = BenchSupport.settingsOrExit(args, Settings::parse, Settings.USAGE);
     HttpBench bench = new HttpBench(settings, results);
-    Runtime.getRuntime().addShutdownHook(new Thread(bench::killWorkers, "bench-worker-reaper"));
-    int exit = 0;
-    try {
-      bench.run();
-    } catch (Exception | AssertionError e) {
-      e.printStackTrace();
-      exit = 1;
-    } finally {
-      bench.killWorkers();
-    }
-    System.exit(exit); // Vert.x's threads would keep the JVM alive
+    BenchSupport.runAndExit(bench::run, bench::killWorkers);
   }
 
   private void run() throws Exception {

@@ -67,16 +67,7 @@ public final class TopologyBench {
     PrintStream results = BenchSupport.resultsStream();
     Settings settings = BenchSupport.settingsOrExit(args, Settings::parse, Settings.USAGE);
     TopologyBench bench = new TopologyBench(settings, results);
-    int exit = 0;
-    try {
-      bench.run();
-    } catch (Exception | AssertionError e) {
-      e.printStackTrace();
-      exit = 1;
-    } finally {
-      bench.closeSetups();
-    }
-    System.exit(exit); // Vert.x's threads would keep the JVM alive
+    BenchSupport.runAndExit(bench::run, bench::closeSetups);
   }
 
   private void run() throws Exception {
