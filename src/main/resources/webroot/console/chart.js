@@ -12,14 +12,20 @@ function svgEl(tag, attrs) {
   return node;
 }
 
+/** An empty chart: an <svg> in the SVG namespace (document.createElement would make an inert one). */
+export function chartElement(attrs) {
+  return svgEl('svg', { class: 'chart', role: 'img', ...attrs });
+}
+
 /**
- * Redraws svg with series = [{points: [[at, value or null], …], cls}] over the windowMs before now.
+ * Redraws svg with series = [{points: [[at, value or null], …], cls}] from `from` to `to` (epoch ms).
  * A null value (a ping that did not come) breaks the line instead of dropping it to zero.
  */
-export function drawChart(svg, { title, unit, series, now, windowMs }) {
+export function drawChart(svg, { title, unit, series, from, to }) {
   const values = series.flatMap(s => s.points.map(p => p[1])).filter(v => v !== null && v !== undefined);
   const max = niceMax(Math.max(0, ...values));
-  const x = at => ((at - (now - windowMs)) / windowMs) * WIDTH;
+  const span = Math.max(1, to - from);
+  const x = at => ((at - from) / span) * WIDTH;
   const y = v => HEIGHT - (v / max) * (HEIGHT - TOP);
 
   svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
@@ -31,7 +37,7 @@ export function drawChart(svg, { title, unit, series, now, windowMs }) {
     let d = '';
     let pen = 'M';
     for (const [at, v] of s.points) {
-      if (v === null || v === undefined || at < now - windowMs) {
+      if (v === null || v === undefined || at < from) {
         pen = 'M';
         continue;
       }

@@ -2,7 +2,7 @@
 // that leaves stays on the page, greyed, with when it left; one that joins appears.
 
 import { getJson } from './api.js';
-import { drawChart } from './chart.js';
+import { chartElement, drawChart } from './chart.js';
 import { $, clock, duration, el, num, setText } from './dom.js';
 
 const POLL_MS = 2000;
@@ -58,9 +58,9 @@ function render(view) {
 function memberCard(nodeId) {
   const stat = (label, cls, unit) => el('div', { class: 'stat' },
     el('dt', {}, label), el('dd', {}, el('span', { class: cls }, '–'), unit ? el('small', {}, unit) : null));
-  const chart = (name, title, ...legend) => el('figure', { class: 'chart-box' },
-    el('figcaption', {}, el('span', {}, title), ...legend, el('span', { class: 'scale' })),
-    el('svg', { class: 'chart', 'data-chart': name, role: 'img' }));
+  const chart = (name, ...title) => el('figure', { class: 'chart-box' },
+    el('figcaption', {}, el('span', {}, ...title), el('span', { class: 'scale' })),
+    chartElement({ 'data-chart': name }));
   const legend = (cls, text) => el('span', { class: `legend ${cls}` }, text);
   return el('article', { class: 'member', 'data-node-id': nodeId, 'data-state': 'up' },
     el('header', { class: 'member-head' },
@@ -76,9 +76,10 @@ function memberCard(nodeId) {
       stat('ok', 'rate-ok', 'jobs/s'), stat('failed', 'rate-failed', 'jobs/s'), stat('in flight', 'inflight'),
       stat('Redis ping', 'ping', 'ms'), stat('reconnects', 'reconnects')),
     el('div', { class: 'charts' },
-      chart('jobs', 'jobs/s', legend('ok', 'ok'), legend('failed', 'failed')),
+      chart('jobs', legend('ok', 'ok'), ' / ', legend('failed', 'failed'), ' jobs/s'),
       chart('inflight', 'in flight'),
       chart('ping', 'Redis ping ms')),
+    el('p', { class: 'chart-span' }),
     el('div', { class: 'failures-box' }, el('h4', {}, 'failures by code, last 2 s'), el('ul', { class: 'failures' })),
     el('p', { class: 'totals' }));
 }
@@ -116,22 +117,26 @@ function updateCard(card, member, view) {
   setText(card, '.ping', status.redis.pingMs === null || status.redis.pingMs === undefined ? '–' : num(status.redis.pingMs));
   setText(card, '.reconnects', String(status.redis.reconnects));
 
-  const now = samples.at(-1)?.at ?? view.at;
-  chart(card, 'jobs', 'jobs/s', now, [
+  // The history the node keeps (5 min at most), so that a young node's chart is not a sliver.
+  const to = samples.at(-1)?.at ?? view.at;
+  const from = Math.max(to - WINDOW_MS, samples[0]?.at ?? to);
+  const span = { from, to };
+  chart(card, 'jobs', 'jobs/s', span, [
     { cls: 'ok', points: rates.map(r => [r.at, r.ok]) },
     { cls: 'failed', points: rates.map(r => [r.at, r.failed]) }]);
-  chart(card, 'inflight', 'jobs', now, [{ cls: 'inflight', points: samples.map(s => [s.at, s.inFlight]) }]);
-  chart(card, 'ping', 'ms', now, [{ cls: 'ping', points: samples.map(s => [s.at, s.pingMs]) }]);
+  chart(card, 'inflight', 'jobs', span, [{ cls: 'inflight', points: samples.map(s => [s.at, s.inFlight]) }]);
+  chart(card, 'ping', 'ms', span, [{ cls: 'ping', points: samples.map(s => [s.at, s.pingMs]) }]);
+  setText(card, '.chart-span', `charts: the last ${duration(to - from)}, up to ${clock(to)}`);
 
   renderFailures(card, samples, last);
   const jobs = status.jobs;
   setText(card, '.totals', `since start: ${jobs.succeeded} succeeded, ${jobs.failed} failed, ${jobs.cancelled} cancelled`);
 }
 
-function chart(card, name, unit, now, series) {
+function chart(card, name, unit, { from, to }, series) {
   const svg = card.querySelector(`svg[data-chart="${name}"]`);
-  drawChart(svg, { title: name, unit, series, now, windowMs: WINDOW_MS });
-  setText(svg.parentElement, '.scale', `0–${num(Number(svg.dataset.max))}`);
+  drawChart(svg, { title: name, unit, series, from, to });
+  setText(svg.parentElement, '.scale', `max ${num(Number(svg.dataset.max))}`);
 }
 
 /** Per second between consecutive samples: the counters are cumulative. */
@@ -191,5 +196,5 @@ function renderTopology(serving) {
       ? el('ul', { class: 'replicas' }, ...topology.replicas.map(node)) : el('span', { class: 'replicas muted' }, 'none seen')),
     row('failovers', el('span', { class: 'last-failover' }, lastFailover)),
     topology.durability?.replicas ? row('durability', `${topology.durability.replicas} replica(s) confirm each write`) : null,
-    row('observed', topology.observedAt ? clock(topology.observedAt) : '–')));
+    topology.observedAt ? row('observed', clock(topology.observedAt)) : null));
 }

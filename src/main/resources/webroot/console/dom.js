@@ -42,7 +42,6 @@ export function duration(ms) {
 export function num(value) {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
   if (value === 0) return '0';
-  if (Math.abs(value) >= 100) return Math.round(value).toString();
-  if (Math.abs(value) >= 10) return value.toFixed(1);
-  return value.toFixed(2).replace(/\.?0+$/, '') || '0';
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  return value.toFixed(digits).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 }
