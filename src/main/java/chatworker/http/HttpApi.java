@@ -197,7 +197,7 @@ public final class HttpApi {
   }
 
   /** The console's page and files: {@code /} and {@code /console/…}. */
-  static boolean isConsole(String path) {
+  private static boolean isConsole(String path) {
     return path.equals("/") || path.equals("/console") || path.startsWith("/console/");
   }
 
