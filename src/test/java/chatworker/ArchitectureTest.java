@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
  * {@code status}, {@code chats} and {@code generation} use {@code store}, which alone uses {@code redis};
  * {@code http}, the HTTP API under {@code status}, is a gateway to the event bus: {@code api} only;
  * {@code generation} uses {@code model}; {@code api} (the contract) is used above the store and uses
- * nothing of ours; {@code time} (deadlines) is used by all. A class that imports against it fails here.
+ * nothing of ours; {@code time} (deadlines) is used by all; {@code console} (the page's routes and the
+ * cluster-wide status gathered over the bus) is mounted by {@code status} and uses nothing of ours.
+ * A class that imports against it fails here.
  */
 class ArchitectureTest {
 
@@ -34,6 +36,7 @@ class ArchitectureTest {
     layeredArchitecture().consideringOnlyDependenciesInLayers()
         .layer("cli").definedBy("chatworker.cli..")
         .layer("status").definedBy("chatworker.status..")
+        .layer("console").definedBy("chatworker.console..")
         .layer("chats").definedBy("chatworker.chats..")
         .layer("generation").definedBy("chatworker.generation..")
         .layer("cluster").definedBy("chatworker.cluster..")
@@ -47,6 +50,8 @@ class ArchitectureTest {
         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
         .whereLayer("status").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("chats").mayOnlyBeAccessedByLayers("cli")
+        // status serves the console's routes and answers its status requests on the bus
+        .whereLayer("console").mayOnlyBeAccessedByLayers("cli", "status")
         // the HTTP port is status's server; the API on it reaches the cluster by the event bus only
         .whereLayer("http").mayOnlyBeAccessedByLayers("cli", "status")
         // status reads the node's job counters; chats, its sibling, never sees generation

@@ -3,6 +3,7 @@ package chatworker.cli;
 import chatworker.api.ApiException;
 import chatworker.api.ErrorCode;
 import io.vertx.circuitbreaker.RetryPolicy;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -38,6 +39,7 @@ public final class HttpSubmitClient implements ContractClient {
   private static final int MAX_LINE_BYTES = 1 << 20;
 
   private final Vertx vertx;
+  private final Context context;
   private final HttpClientAgent http;
   private final String base;
   private final String authorization;
@@ -55,6 +57,7 @@ public final class HttpSubmitClient implements ContractClient {
   public HttpSubmitClient(Vertx vertx, URI base, String apiKey, long requestTimeoutMs, int maxResends,
       int maxConnections) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(Math.max(1, maxConnections)));
     this.base = base.toString();
@@ -148,6 +151,19 @@ public final class HttpSubmitClient implements ContractClient {
    * the node answered, or the transport's failure (no answer).
    */
   private Future<JsonObject> exchange(HttpRoute route, String jobId, Consumer<String> onDelta) {
+    // In one task of a context (the caller's, else the client's own): a response's body handlers must
+    // be set in the task that delivers its head, or its chunks are dropped. Chained from the submit
+    // command's main thread, a listener added to a future that had just completed ran a task later,
+    // after a short stream had already ended: the stream went unheard and the command waited forever.
+    if (Vertx.currentContext() != null) {
+      return send(route, jobId, onDelta);
+    }
+    Promise<JsonObject> result = Promise.promise();
+    context.runOnContext(v -> send(route, jobId, onDelta).onComplete(result));
+    return result.future();
+  }
+
+  private Future<JsonObject> send(HttpRoute route, String jobId, Consumer<String> onDelta) {
     boolean streaming = onDelta != null;
     RequestOptions options = new RequestOptions().setMethod(route.method())
         .setAbsoluteURI(base + route.path()).setConnectTimeout(requestTimeoutMs).setIdleTimeout(requestTimeoutMs)

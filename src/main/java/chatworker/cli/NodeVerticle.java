@@ -14,6 +14,7 @@ import chatworker.model.Tokenizer;
 import chatworker.redis.RedisSettings;
 import chatworker.redis.ResilientRedis;
 import chatworker.status.Metrics;
+import chatworker.status.NodeSnapshot;
 import chatworker.status.StatusVerticle;
 import chatworker.store.AssistantStore;
 import chatworker.store.ChatStore;
@@ -72,13 +73,15 @@ public final class NodeVerticle extends VerticleBase {
       JobStore jobs = new JobStore(redis, generation.jobTtlSeconds(), Tokenizer::count);
       api = new ChatApi(new AssistantStore(redis), new ChatStore(redis, Tokenizer::count),
           new JobLookup(redis, generation.jobTtlSeconds()), redisSettings.defaultDeadlineMs());
-      openAi = new OpenAiModel(vertx, OpenAiSettings.fromJson(section("models").getJsonObject("openai", new JsonObject())));
+      OpenAiSettings openAiSettings = OpenAiSettings.fromJson(section("models").getJsonObject("openai", new JsonObject()));
+      openAi = new OpenAiModel(vertx, openAiSettings);
       Map<String, ModelProvider> providers = Map.of(BuiltinModel.NAME, new BuiltinModel(vertx), openAi.name(), openAi);
       pipeline = new GenerationPipeline(vertx, jobs, providers, generation, nodeId);
       metrics = Metrics.forVertx(vertx).bindRedis(redis).bindJobs(pipeline.counters())
           .bindCluster(clusterMembers);
-      status = new StatusVerticle(http, generation.defaultTimeoutMs(), nodeId, redis, clusterMembers, () -> pipeline.counters().toJson(),
-          metrics.registry());
+      NodeSnapshot snapshot = NodeSnapshot.of(nodeId, clusterMembers, redis, () -> pipeline.counters().toJson(),
+          openAiSettings.configured());
+      status = new StatusVerticle(http, generation.defaultTimeoutMs(), snapshot, metrics.registry());
     } catch (RuntimeException invalid) {
       return failStart(new NodeStartException("invalid configuration: " + invalid.getMessage(), invalid));
     }

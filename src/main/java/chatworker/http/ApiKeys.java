@@ -4,10 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 
 /**
- * The API keys a request may carry as {@code Authorization: Bearer <key>}. Keys are kept only as
+ * The API keys a request may carry as {@code Authorization: Bearer <key>}, or as the password of
+ * {@code Authorization: Basic base64(<any user>:<key>)} (a browser cannot send a Bearer header when it
+ * opens a page; it sends the Basic credentials it asked its user for). Keys are kept only as
  * SHA-256 digests and compared in constant time ({@link MessageDigest#isEqual}), every key each time,
  * so neither the time taken nor an exception tells a caller how close a guess was. Nothing here prints
  * a key: {@link #toString()} says how many there are.
@@ -16,6 +19,7 @@ public final class ApiKeys {
 
   static final ApiKeys NONE = new ApiKeys(List.of());
   private static final String BEARER = "Bearer ";
+  private static final String BASIC = "Basic ";
 
   private final List<byte[]> digests;
 
@@ -39,20 +43,47 @@ public final class ApiKeys {
     return digests.isEmpty();
   }
 
-  /** Whether an {@code Authorization} header value carries one of the keys (always true without keys). */
+  /**
+   * Whether an {@code Authorization} header value carries one of the keys (always true without keys):
+   * as a Bearer token, or as the password of Basic credentials, whatever the user name. A Basic value
+   * that is not base64 of {@code user:password}, or whose password is empty, carries none.
+   */
   boolean accepts(String authorization) {
     if (digests.isEmpty()) {
       return true;
     }
-    if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+    String offered = offeredKey(authorization);
+    if (offered == null || offered.isEmpty()) {
       return false;
     }
-    byte[] offered = digest(authorization.substring(BEARER.length()).trim());
+    byte[] digest = digest(offered);
     boolean match = false;
     for (byte[] key : digests) {
-      match |= MessageDigest.isEqual(key, offered);
+      match |= MessageDigest.isEqual(key, digest);
     }
     return match;
+  }
+
+  /** The key in a Bearer or Basic header value; null when it holds none. */
+  private static String offeredKey(String authorization) {
+    if (authorization == null) {
+      return null;
+    }
+    if (authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return authorization.substring(BEARER.length()).trim();
+    }
+    if (!authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
+      return null;
+    }
+    String credentials;
+    try {
+      credentials = new String(Base64.getDecoder().decode(authorization.substring(BASIC.length()).trim()),
+          StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException notBase64) {
+      return null;
+    }
+    int colon = credentials.indexOf(':'); // RFC 7617: a user name holds no colon, a password may
+    return colon < 0 ? null : credentials.substring(colon + 1);
   }
 
   private static byte[] digest(String key) {

@@ -44,6 +44,8 @@ public final class HttpApi {
 
   static final String DOCUMENT = "openapi/chat-worker-api.json";
   private static final String STREAM_PREFIX = "chat-worker.http.stream.";
+  static final String BASIC_CHALLENGE = "Basic realm=\"chat-worker\", charset=\"UTF-8\"";
+  static final String BEARER_CHALLENGE = "Bearer realm=\"chat-worker\"";
 
   private final Vertx vertx;
   private final HttpSettings settings;
@@ -177,6 +179,11 @@ public final class HttpApi {
     generates.memberLeft(nodeId);
   }
 
+  /**
+   * Keys on every path but the health checks. The challenge of a 401 says which credentials to send:
+   * on the console's paths Basic, which makes a browser ask its user for them (the key is the
+   * password); elsewhere Bearer, which no browser prompts for.
+   */
   private void checkKey(RoutingContext ctx) {
     String path = ctx.request().path();
     if (path.equals("/health/live") || path.equals("/health/ready") || settings.apiKeys().accepts(
@@ -184,9 +191,14 @@ public final class HttpApi {
       ctx.next();
       return;
     }
-    ctx.response().putHeader("www-authenticate", "Bearer");
+    ctx.response().putHeader("www-authenticate", isConsole(path) ? BASIC_CHALLENGE : BEARER_CHALLENGE);
     ErrorReplies.send(ctx, new ApiException(ErrorCode.UNAUTHORIZED,
-        "a valid API key is required: Authorization: Bearer <key>"));
+        "a valid API key is required: Authorization: Bearer <key>, or Basic with the key as the password"));
+  }
+
+  /** The console's page and files: {@code /} and {@code /console/…}. */
+  private static boolean isConsole(String path) {
+    return path.equals("/") || path.equals("/console") || path.startsWith("/console/");
   }
 
   private record Answer(int status, JsonObject body) {}

@@ -101,6 +101,15 @@ public record OpenAiSettings(
     return apiKey != null && !apiKey.isBlank();
   }
 
+  /**
+   * Whether the operator set this node up for an OpenAI-compatible server: an API key, or a server
+   * other than the default (a local vLLM, Ollama or llama.cpp needs no key). The defaults alone (the
+   * public API without a key) cannot answer, so they do not count.
+   */
+  public boolean configured() {
+    return hasApiKey() || !DEFAULT_BASE_URL.equals(baseUrl);
+  }
+
   @Override
   public String toString() {
     return "OpenAiSettings[baseUrl=" + baseUrl + ", apiKey=" + (hasApiKey() ? "<set>" : "<none>")

@@ -1,66 +1,79 @@
 package chatworker.status;
 
+import chatworker.console.ConsoleAddresses;
+import chatworker.console.ConsoleRoutes;
 import chatworker.http.HttpApi;
 import chatworker.http.HttpSettings;
-import chatworker.redis.RedisHealth;
-import chatworker.redis.ResilientRedis;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.net.BindException;
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The node's HTTP port: the API under {@code /v1} ({@link HttpApi}, with its keys rule and access log
- * for every path) and {@code GET /health/live}, {@code /health/ready}, {@code /status} and
- * {@code /metrics} (Prometheus text, see {@link Metrics}); other paths 404, other methods 405, each
- * with the contract's error body. Holds nothing secret: the Redis URL never appears, only the layer's
- * state.
+ * for every path), {@code GET /health/live}, {@code /health/ready}, {@code /status} and
+ * {@code /metrics} (Prometheus text, see {@link Metrics}), and the console ({@link ConsoleRoutes});
+ * other paths 404, other methods 405, each with the contract's error body. It also answers the
+ * console's status request on the event bus ({@link ConsoleAddresses#nodeStatus}) with the node's
+ * {@link NodeSnapshot} and {@link StatusHistory}, which it samples every
+ * {@link StatusHistory#periodMs()}. Holds nothing secret: the Redis URL never appears, only the
+ * layer's state.
  */
 public final class StatusVerticle extends VerticleBase {
 
   private final HttpSettings http;
   private final long defaultJobTimeoutMs;
-  private final String nodeId;
-  private final ResilientRedis redis;
-  private final Supplier<List<String>> clusterMembers;
-  private final Supplier<JsonObject> jobs;
+  private final NodeSnapshot node;
+  private final StatusHistory history = new StatusHistory();
   private final PrometheusMeterRegistry registry;
   private HttpServer server;
   private HttpApi api;
-  private volatile boolean stopping;
+  private MessageConsumer<JsonObject> statusRequests;
+  private long sampling = -1;
 
   /**
    * @param http                where to listen, and the API's settings
    * @param defaultJobTimeoutMs the node's deadline for a generate that names none
-   * @param jobs                the node's job counters as {@code {inFlight, succeeded, failed, cancelled, …}}
+   * @param node                what the node says of itself on /status, /health/ready and to the console
    * @param registry            what {@code /metrics} serves ({@link Metrics#registry()})
    */
-  public StatusVerticle(HttpSettings http, long defaultJobTimeoutMs, String nodeId, ResilientRedis redis,
-      Supplier<List<String>> clusterMembers, Supplier<JsonObject> jobs, PrometheusMeterRegistry registry) {
+  public StatusVerticle(HttpSettings http, long defaultJobTimeoutMs, NodeSnapshot node,
+      PrometheusMeterRegistry registry) {
     this.http = http;
     this.defaultJobTimeoutMs = defaultJobTimeoutMs;
-    this.nodeId = nodeId;
-    this.redis = redis;
-    this.clusterMembers = clusterMembers;
-    this.jobs = jobs;
+    this.node = node;
     this.registry = registry;
   }
 
   @Override
   public Future<?> start() {
-    return HttpApi.create(vertx, http, defaultJobTimeoutMs, registry)
-        .recover(failure -> Future.failedFuture(new IllegalStateException("the HTTP API did not load: "
-            + failure.getMessage(), failure)))
-        .compose(this::listen);
+    sample();
+    sampling = vertx.setPeriodic(history.periodMs(), id -> sample());
+    // Clustered: the console of any node asks this one. Registered before the port opens, so that a
+    // node that serves HTTP also answers the console.
+    statusRequests = vertx.eventBus().consumer(ConsoleAddresses.nodeStatus(node.nodeId()),
+        request -> request.reply(new JsonObject().put("status", node.status()).put("history", history.toJson())));
+    return statusRequests.completion()
+        .compose(v -> HttpApi.create(vertx, http, defaultJobTimeoutMs, registry)
+            .recover(failure -> Future.failedFuture(new IllegalStateException("the HTTP API did not load: "
+                + failure.getMessage(), failure))))
+        .compose(this::listen)
+        .onFailure(failed -> {
+          // stop() is not called after a failed start
+          vertx.cancelTimer(sampling);
+          statusRequests.unregister();
+        });
+  }
+
+  private void sample() {
+    history.add(node.sample(System.currentTimeMillis()));
   }
 
   private Future<HttpServer> listen(HttpApi api) {
@@ -70,6 +83,7 @@ public final class StatusVerticle extends VerticleBase {
     router.get("/health/ready").handler(this::ready);
     router.get("/status").handler(this::status);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    ConsoleRoutes.mount(router, vertx, node.nodeId(), node::clusterMembers);
     api.finish(router);
     // HTTP/1.1 only: Vert.x 5.0.7's cleartext upgrade to HTTP/2 (h2c) garbles or stalls about one
     // response in ten above ~16 KB (seen with the JDK HttpClient, which asks for it by default), and
@@ -115,34 +129,16 @@ public final class StatusVerticle extends VerticleBase {
    * stops sending before the node stops serving (liveness stays UP until the process ends).
    */
   public void stopping() {
-    stopping = true;
+    node.stopping();
   }
 
   private void ready(RoutingContext ctx) {
-    RedisHealth health = redis.health();
-    if (health.ready() && !stopping) {
-      json(ctx, 200, new JsonObject().put("status", "UP"));
-      return;
-    }
-    JsonArray reasons = new JsonArray();
-    if (stopping) {
-      reasons.add("the node is stopping");
-    }
-    if (health.connectionsUp() == 0) {
-      reasons.add(health.authRejected() ? "Redis refused the configured credentials" : "no connection to Redis");
-    }
-    if (!"CLOSED".equals(health.breaker())) {
-      reasons.add("Redis circuit breaker is " + health.breaker());
-    }
-    json(ctx, 503, new JsonObject().put("status", "DOWN").put("reasons", reasons));
+    Readiness readiness = node.readiness();
+    json(ctx, readiness.up() ? 200 : 503, readiness.toJson());
   }
 
   private void status(RoutingContext ctx) {
-    json(ctx, 200, new JsonObject()
-        .put("nodeId", nodeId)
-        .put("clusterMembers", new JsonArray(clusterMembers.get()))
-        .put("redis", redis.health().toJson().put("topology", redis.topology().toJson()))
-        .put("jobs", jobs.get()));
+    json(ctx, 200, node.status());
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {
@@ -151,7 +147,9 @@ public final class StatusVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    vertx.cancelTimer(sampling);
+    Future<Void> unregistered = statusRequests == null ? Future.succeededFuture() : statusRequests.unregister();
+    Future<Void> closed = unregistered.transform(v -> server == null ? Future.succeededFuture() : server.close());
     return closed.andThen(done -> {
       if (api != null) {
         api.close();

@@ -8,6 +8,7 @@ import chatworker.testing.HttpReplies;
 import chatworker.testing.ServerSentEvents;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.circuitbreaker.RetryPolicy;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -20,6 +21,8 @@ import java.net.ConnectException;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One simulated user's way in through the HTTP API (shared/CONTRACT.md, "HTTP API"), as a client
@@ -48,6 +51,7 @@ final class HttpApiClient implements ChaosClient {
   }
 
   private final Vertx vertx;
+  private final Context context;
   private final HttpNodes nodes;
   private final int home;
   private final long idleTimeoutMs;
@@ -56,6 +60,7 @@ final class HttpApiClient implements ChaosClient {
 
   HttpApiClient(Vertx vertx, HttpNodes nodes, int home, long idleTimeoutMs, int maxResends) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.nodes = nodes;
     this.home = home % nodes.size();
     this.idleTimeoutMs = idleTimeoutMs;
@@ -69,7 +74,7 @@ final class HttpApiClient implements ChaosClient {
 
   private Future<JsonObject> request(String address, JsonObject body, int resends) {
     int node = nodes.pick(home);
-    return exchange(node, route(address, body), null).compose(response -> response.body()
+    return exchange(node, route(address, body), null, response -> response.body()
             .compose(bytes -> HttpReplies.of(response.statusCode(), bytes)))
         .recover(failure -> {
           if (failure instanceof ApiException) {
@@ -104,7 +109,7 @@ final class HttpApiClient implements ChaosClient {
   private void attempt(Route route, String key, Consumer<String> onDelta, int resends, long askedSince,
       Promise<SubmitClient.Outcome> outcome) {
     int node = nodes.pick(home);
-    exchange(node, route, key).compose(response -> answer(response, onDelta)).onComplete(ar -> {
+    exchange(node, route, key, response -> answer(response, onDelta)).onComplete(ar -> {
       if (ar.succeeded()) {
         outcome.complete(new SubmitClient.Outcome(ar.result(), null, false, resends));
       } else if (ar.cause() instanceof ApiException failure) {
@@ -159,8 +164,8 @@ final class HttpApiClient implements ChaosClient {
 
   @Override
   public void cancel(String jobId) {
-    exchange(nodes.pick(home), new Route(HttpMethod.POST, "/v1/jobs/" + jobId + "/cancel", null), null)
-        .compose(HttpClientResponse::body);
+    exchange(nodes.pick(home), new Route(HttpMethod.POST, "/v1/jobs/" + jobId + "/cancel", null), null,
+        HttpClientResponse::body);
   }
 
   @Override
@@ -168,8 +173,14 @@ final class HttpApiClient implements ChaosClient {
     return failure instanceof NoAnswer;
   }
 
-  /** One request on {@code node}: the response as it starts, or the transport's failure. */
-  private Future<HttpClientResponse> exchange(int node, Route route, String idempotencyKey) {
+  /**
+   * One request on {@code node}, its response read by {@code read}; or the transport's failure. All of
+   * it runs in one task of a context (the caller's, else this client's own): a response's handlers must be set in the task that
+   * delivers its head (chunks that come before are dropped), and a listener added from another thread
+   * (the verifier's) runs a task later: a short body could end unheard, and the read wait forever.
+   */
+  private <T> Future<T> exchange(int node, Route route, String idempotencyKey,
+      Function<HttpClientResponse, Future<T>> read) {
     RequestOptions options = new RequestOptions().setMethod(route.method).setPort(nodes.port(node))
         .setURI(route.uri).setIdleTimeout(idleTimeoutMs);
     if (idempotencyKey != null) {
@@ -179,11 +190,18 @@ final class HttpApiClient implements ChaosClient {
       options.putHeader("content-type", "application/json");
     }
     Buffer body = route.body == null ? null : route.body.toBuffer();
-    return nodes.client().request(options)
-        .compose(request -> body == null ? request.send() : request.send(body));
+    Supplier<Future<T>> exchange = () -> nodes.client().request(options)
+        .compose(request -> body == null ? request.send() : request.send(body))
+        .compose(read);
+    if (Vertx.currentContext() != null) {
+      return exchange.get(); // a user's own context: its callbacks stay there
+    }
+    Promise<T> result = Promise.promise();
+    context.runOnContext(v -> exchange.get().onComplete(result));
+    return result.future();
   }
 
-  private <T> Future<T> later(long delayMs, java.util.function.Supplier<Future<T>> next) {
+  private <T> Future<T> later(long delayMs, Supplier<Future<T>> next) {
     Promise<T> result = Promise.promise();
     vertx.setTimer(Math.max(1, delayMs), t -> next.get().onComplete(result));
     return result.future();

@@ -74,6 +74,12 @@ final class ClusterMember implements AutoCloseable {
     return vertx.deployVerticle(new NodeVerticle(config, nodeId(), manager::getNodes));
   }
 
+  /** As {@link #deployNode}, answering the node itself (e.g. for its HTTP port). */
+  Future<NodeVerticle> startNode(JsonObject config) {
+    NodeVerticle node = new NodeVerticle(config, nodeId(), manager::getNodes);
+    return vertx.deployVerticle(node).map(id -> node);
+  }
+
   /**
    * A contract request over the cluster. A node's failure comes back as its {@link ApiException};
    * no answer at all (timeout, no handlers) as the event bus's {@link ReplyException}.

@@ -57,4 +57,17 @@ class OpenAiSettingsTest {
     assertThatThrownBy(() -> OpenAiSettings.fromJson(new JsonObject().put("maxRetries", -1)))
         .hasMessageContaining("maxRetries");
   }
+
+  /**
+   * Verifies that the settings count as configured with an API key or with a server other than the
+   * default, and not with the defaults alone (the public API without a key), even with a blank key.
+   */
+  @Test
+  @DisplayName("configured: a key or another server; not the defaults alone")
+  void configuredNeedsAKeyOrAnotherServer() {
+    assertThat(OpenAiSettings.fromJson(new JsonObject()).configured()).isFalse();
+    assertThat(OpenAiSettings.defaults("https://api.openai.com/v1/", " ").configured()).isFalse();
+    assertThat(OpenAiSettings.defaults("https://api.openai.com/v1", "sk-x").configured()).isTrue();
+    assertThat(OpenAiSettings.defaults("http://127.0.0.1:11434/v1", null).configured()).isTrue();
+  }
 }

@@ -46,9 +46,9 @@ class StatusVerticleTest {
         .put("breaker", new JsonObject().put("resetTimeoutMs", 200))
         .put("reconnect", new JsonObject().put("maxDelayMs", 200))));
     Metrics metrics = Metrics.forVertx(vertx).bindRedis(redis);
-    status = new StatusVerticle(new HttpSettings("127.0.0.1", 0), 30_000, "node-1", redis,
-        () -> List.of("node-1"),
-        () -> new JsonObject().put("inFlight", 0), metrics.registry());
+    status = new StatusVerticle(new HttpSettings("127.0.0.1", 0), 30_000,
+        NodeSnapshot.of("node-1", () -> List.of("node-1"), redis, () -> new JsonObject().put("inFlight", 0), false),
+        metrics.registry());
     await(redis.start().compose(v -> vertx.deployVerticle(status)));
     port = status.actualPort();
   }

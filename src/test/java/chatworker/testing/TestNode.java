@@ -152,7 +152,8 @@ public final class TestNode implements AutoCloseable {
     return http;
   }
 
-  private URI uri(String path) {
+  /** {@code path} on the node's HTTP port. */
+  public URI uri(String path) {
     return URI.create("http://127.0.0.1:" + node.httpPort() + path);
   }
 }
