@@ -172,7 +172,8 @@ class ConsolePlaygroundBrowserTest {
 
   /** The assistant message that is streaming now, read in one go: {streaming, length}; null if none. */
   private static Map<String, Object> streamingReply() {
-    return browser.script("const m = document.querySelector('.message[data-role=\"assistant\"][data-streaming=\"true\"]');"
+    return browser.script(
+        "const m = document.querySelector('.message[data-role=\"assistant\"][data-streaming=\"true\"]');"
         + "return m ? {streaming: m.dataset.streaming, length: m.querySelector('.text').textContent.length} : null");
   }
 
@@ -180,7 +181,8 @@ class ConsolePlaygroundBrowserTest {
   private static Map<String, Object> lastReply() {
     return browser.script("const all = document.querySelectorAll('#messages .message[data-role=\"assistant\"]');"
         + "const m = all[all.length - 1];"
-        + "return {streaming: m.dataset.streaming, text: m.querySelector('.text').textContent, jobId: m.dataset.jobId}");
+        + "return {streaming: m.dataset.streaming, text: m.querySelector('.text').textContent,"
+        + " jobId: m.dataset.jobId}");
   }
 
   /** A field of the job record, or null while it is hidden. */
