@@ -1,5 +1,5 @@
 // The cluster view: polls GET /console/cluster every 2 s and keeps one card per member, live. A member
-// that leaves stays on the page, greyed, with when it left; one that joins appears.
+// that leaves stays on the page for 5 minutes, greyed, with when it left; one that joins appears.
 
 import { getJson } from './api.js';
 import { chartElement, drawChart } from './chart.js';
@@ -8,7 +8,7 @@ import { $, clock, duration, el, num, setText } from './dom.js';
 const POLL_MS = 2000;
 const WINDOW_MS = 5 * 60 * 1000;
 
-/** nodeId → {card, goneAt}: every member seen since the page loaded. */
+/** nodeId → {card, goneAt}: every member seen since the page loaded, gone ones for WINDOW_MS. */
 const members = new Map();
 
 /** Starts polling; onCluster(view) is called after each successful poll (the playground reads models). */
@@ -45,6 +45,13 @@ function render(view) {
       known.card.dataset.state = 'gone';
       setText(known.card, '.state-badge', 'gone');
       setText(known.card, '.member-note', `left the cluster at ${clock(view.at)}`);
+    }
+  }
+  // A member gone for longer than the charts' window is forgotten: a rolling restart gives every
+  // restarted node a new id, and their cards would pile up.
+  for (const [nodeId, known] of members) {
+    if (known.goneAt && view.at - known.goneAt > WINDOW_MS) {
+      members.delete(nodeId);
     }
   }
   // Present members in the server's order (by nodeId), then those gone, the latest to leave first.
