@@ -46,12 +46,23 @@ export async function request(method, path, body, { timeoutMs = 15000 } = {}) {
   }
   let response;
   try {
-    response = await fetch(path, init);
+    response = await fetch(sameOrigin(path), init);
   } catch (err) {
     throw ApiError.of(err);
   }
   if (!response.ok) throw await errorOf(response);
   return response;
+}
+
+/**
+ * path as an absolute URL on the page's origin. Not resolved against the page's address: a page opened
+ * as http://user:key@host/ (how a key is given in the address) has the credentials in its address, and
+ * fetch() refuses any URL that carries credentials ("Request cannot be constructed from a URL that
+ * includes credentials"). location.origin never holds them; the browser adds the Basic credentials it
+ * cached for the origin by itself.
+ */
+function sameOrigin(path) {
+  return new URL(path, location.origin).href;
 }
 
 export async function getJson(path, options) {

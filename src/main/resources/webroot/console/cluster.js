@@ -121,7 +121,7 @@ function updateCard(card, member, view) {
   setText(card, '.rate-failed', last ? num(last.failed) : '–');
   card.querySelector('.rate-failed').classList.toggle('bad', Boolean(last?.failed));
   setText(card, '.inflight', String(status.jobs.inFlight));
-  setText(card, '.ping', status.redis.pingMs === null || status.redis.pingMs === undefined ? '–' : num(status.redis.pingMs));
+  renderPing(card, status.redis);
   setText(card, '.reconnects', String(status.redis.reconnects));
 
   // The history the node keeps (5 min at most), so that a young node's chart is not a sliver.
@@ -132,12 +132,37 @@ function updateCard(card, member, view) {
     { cls: 'ok', points: rates.map(r => [r.at, r.ok]) },
     { cls: 'failed', points: rates.map(r => [r.at, r.failed]) }]);
   chart(card, 'inflight', 'jobs', span, [{ cls: 'inflight', points: samples.map(s => [s.at, s.inFlight]) }]);
-  chart(card, 'ping', 'ms', span, [{ cls: 'ping', points: samples.map(s => [s.at, s.pingMs]) }]);
+  // pingMs is the last PING that succeeded, kept while Redis is gone: no line while the breaker is open.
+  chart(card, 'ping', 'ms', span,
+    [{ cls: 'ping', points: samples.map(s => [s.at, s.breaker === 'OPEN' ? null : s.pingMs]) }]);
   setText(card, '.chart-span', `charts: the last ${duration(to - from)}, up to ${clock(to)}`);
 
   renderFailures(card, samples, last);
   const jobs = status.jobs;
   setText(card, '.totals', `since start: ${jobs.succeeded} succeeded, ${jobs.failed} failed, ${jobs.cancelled} cancelled`);
+}
+
+/**
+ * Redis ping: status.redis.pingMs is the last health-check PING that succeeded, kept as it was when
+ * the node loses Redis; with no connection up or the breaker open it is history, not a latency, so
+ * "—" is shown instead, its title saying why. -1 (or nothing): no PING answered yet.
+ */
+function renderPing(card, redis) {
+  const ping = card.querySelector('.ping');
+  const unit = ping.nextElementSibling;
+  const noConnection = redis.pool?.connectionsUp === 0 || redis.breaker === 'OPEN';
+  const known = typeof redis.pingMs === 'number' && redis.pingMs >= 0;
+  if (noConnection) {
+    ping.textContent = '—';
+    ping.title = redis.breaker === 'OPEN'
+      ? 'no connection to Redis (circuit breaker OPEN)'
+      : `no connection to Redis (0 of ${redis.pool.connections} connections up)`;
+  } else {
+    ping.textContent = known ? num(redis.pingMs) : '–';
+    ping.title = known ? 'the last health-check PING to Redis' : 'no PING answered yet';
+  }
+  ping.dataset.stale = String(noConnection);
+  unit.hidden = noConnection || !known;
 }
 
 function chart(card, name, unit, { from, to }, series) {

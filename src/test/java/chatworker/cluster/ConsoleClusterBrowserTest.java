@@ -118,7 +118,9 @@ class ConsoleClusterBrowserTest {
 
   /**
    * Verifies that with Redis stopped each member shows its breaker OPEN and itself not ready, with
-   * the reasons, and that with Redis back each shows CLOSED and ready again, the page not reloaded.
+   * the reasons, and "—" for its Redis ping (titled "no connection to Redis") rather than the last
+   * PING that succeeded, and that with Redis back each shows CLOSED, ready and a ping in ms again,
+   * the page not reloaded.
    */
   @Test
   @Order(2)
@@ -131,13 +133,17 @@ class ConsoleClusterBrowserTest {
       for (String nodeId : nodeIds) {
         browser.until(d -> "OPEN".equals(member(nodeId, ".breaker")) && "not ready".equals(member(nodeId, ".ready"))
             && !member(nodeId, ".reasons").isEmpty(), PAGE_TIMEOUT, nodeId + " to show breaker OPEN and not ready");
+        // The last PING that succeeded is history now: no number, and the title says why.
+        browser.until(d -> "—".equals(member(nodeId, ".ping")), PAGE_TIMEOUT, nodeId + " to show no Redis ping");
+        assertThat(browser.find(card(nodeId) + " .ping").getAttribute("title")).startsWith("no connection to Redis");
       }
       browser.screenshot("console-redis-down");
 
       redis.server().restart();
       for (String nodeId : nodeIds) {
-        browser.until(d -> "CLOSED".equals(member(nodeId, ".breaker")) && "ready".equals(member(nodeId, ".ready")),
-            PAGE_TIMEOUT, nodeId + " to show breaker CLOSED and ready again");
+        browser.until(d -> "CLOSED".equals(member(nodeId, ".breaker")) && "ready".equals(member(nodeId, ".ready"))
+            && number(member(nodeId, ".ping")), PAGE_TIMEOUT, nodeId + " to show breaker CLOSED, ready and a ping again");
+        assertThat(browser.find(card(nodeId) + " .ping").getAttribute("title")).doesNotContain("no connection");
       }
     }
     assertThat(browser.<Boolean>script("return window.loadedOnce === true")).as("the page was not reloaded").isTrue();
@@ -176,6 +182,14 @@ class ConsoleClusterBrowserTest {
   /** The text of an element in a member's card. */
   private static String member(String nodeId, String css) {
     return browser.find(card(nodeId) + " " + css).getText();
+  }
+
+  private static boolean number(String text) {
+    try {
+      return Double.parseDouble(text) >= 0;
+    } catch (NumberFormatException e) {
+      return false; // "—" without Redis, "–" before the first PING
+    }
   }
 
   private static boolean positive(String rate) {
