@@ -191,10 +191,14 @@ final class GenerationJob {
 
   private void stream(String delta) {
     if (request.stream() && !outcome.future().isComplete()) {
-      // sender(...).write: unlike send, it says when the chunk was handed to the connection. Over a
-      // cluster the first chunk waits for a lookup of the stream address; the reply does not.
-      lastChunk = vertx.eventBus().<JsonObject>sender(request.streamAddress()).write(new JsonObject()
-          .put("jobId", request.jobId()).put("seq", streamSeq++).put("delta", delta));
+      JsonObject chunk = new JsonObject().put("jobId", request.jobId()).put("seq", streamSeq++).put("delta", delta);
+      // One chunk at a time, each written once the one before it is on the connection (sender().write,
+      // unlike send, says when). Written at once, the first chunk waits for a cluster lookup of the
+      // stream address and is sent from the thread that lookup ends on, while the next ones, sent once
+      // the address is known, can overtake it: in a rolling restart a client got a reply's first words
+      // after the rest. A chunk that cannot be written (the client is gone) does not stop the others.
+      lastChunk = lastChunk.transform(previous ->
+          vertx.eventBus().<JsonObject>sender(request.streamAddress()).write(chunk));
     }
   }
 

@@ -113,7 +113,8 @@ public final class NodeSnapshot {
         .put("failed", counters.getLong("failed", 0L))
         .put("cancelled", counters.getLong("cancelled", 0L))
         .put("failedByCode", failedByCode)
-        .put("pingMs", health.pingMs() < 0 ? null : health.pingMs())
+        // The layer keeps the last PING that succeeded while Redis is gone: no connection, no latency.
+        .put("pingMs", health.pingMs() < 0 || health.connectionsUp() == 0 ? null : health.pingMs())
         .put("reconnects", health.reconnects())
         .put("breaker", health.breaker())
         .put("ready", readiness(health).up());

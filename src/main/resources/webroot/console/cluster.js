@@ -132,7 +132,7 @@ function updateCard(card, member, view) {
     { cls: 'ok', points: rates.map(r => [r.at, r.ok]) },
     { cls: 'failed', points: rates.map(r => [r.at, r.failed]) }]);
   chart(card, 'inflight', 'jobs', span, [{ cls: 'inflight', points: samples.map(s => [s.at, s.inFlight]) }]);
-  // pingMs is the last PING that succeeded, kept while Redis is gone: no line while the breaker is open.
+  // A sample's pingMs is null without a connection; no line while the breaker is open either.
   chart(card, 'ping', 'ms', span,
     [{ cls: 'ping', points: samples.map(s => [s.at, s.breaker === 'OPEN' ? null : s.pingMs]) }]);
   setText(card, '.chart-span', `charts: the last ${duration(to - from)}, up to ${clock(to)}`);

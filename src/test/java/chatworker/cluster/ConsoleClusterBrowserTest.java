@@ -7,6 +7,7 @@ import chatworker.cli.NodeVerticle;
 import chatworker.testing.Await;
 import chatworker.testing.Browser;
 import chatworker.testing.RedisExtension;
+import chatworker.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ class ConsoleClusterBrowserTest {
       ClusterMember member = Await.await(ClusterMember.start(ClusterMember.settings(clusterName, ports.get(i), ports),
           false), START_TIMEOUT);
       members.add(member);
-      NodeVerticle node = Await.await(member.startNode(nodeConfig(redis.server().url())), START_TIMEOUT);
+      NodeVerticle node = Await.await(member.startNode(TestNode.fastConfig(redis.server().url())), START_TIMEOUT);
       nodeIds.add(member.nodeId());
       if (i == 0) {
         httpPort = node.httpPort();
@@ -198,19 +199,6 @@ class ConsoleClusterBrowserTest {
     } catch (NumberFormatException e) {
       return false; // "–" before the second sample
     }
-  }
-
-  /** Short Redis timeouts, so that the breaker opens and closes within seconds, as in TestNode. */
-  private static JsonObject nodeConfig(String redisUrl) {
-    return new JsonObject()
-        .put("redis", new JsonObject().put("url", redisUrl).put("commandTimeoutMs", 500)
-            .put("defaultDeadlineMs", 2_000).put("connectTimeoutMs", 500).put("healthCheckIntervalMs", 200)
-            .put("readIdleTimeoutMs", 2_000)
-            .put("reconnect", new JsonObject().put("initialDelayMs", 20).put("maxDelayMs", 200))
-            .put("breaker", new JsonObject().put("resetTimeoutMs", 300)))
-        .put("http", new JsonObject().put("port", 0))
-        .put("generation", new JsonObject().put("instances", 2).put("lockLeaseMs", 3_000))
-        .put("shutdown", new JsonObject().put("drainTimeoutMs", 2_000));
   }
 
   /**

@@ -98,6 +98,16 @@ class NodeSnapshotTest {
     assertThat(node.sample(1).getValue("pingMs")).isNull();
   }
 
+  /** Verifies that with no connection to Redis the sample has no latency, though the last PING is kept. */
+  @Test
+  @DisplayName("sample: pingMs is null while no connection is up")
+  void pingIsNullWithoutConnection() {
+    health.set(health("OPEN", 0, 0.4, false));
+    assertThat(node.sample(1).getValue("pingMs")).isNull();
+    health.set(health("CLOSED", 1, 0.4, false));
+    assertThat(node.sample(1).getDouble("pingMs")).isEqualTo(0.4);
+  }
+
   private static RedisHealth health(String breaker, int connectionsUp, double pingMs, boolean authRejected) {
     return new RedisHealth(breaker, connectionsUp, 4, 0, 2048, pingMs, 7, authRejected, Map.of(), Map.of());
   }

@@ -36,6 +36,22 @@ public final class TestNode implements AutoCloseable {
   private final String deploymentId;
   private HttpClient http;
 
+  /**
+   * A node's configuration with short Redis timeouts, so that the breaker opens and closes within
+   * seconds, and any free HTTP port: what every TestNode runs with before its overrides.
+   */
+  public static JsonObject fastConfig(String redisUrl) {
+    return new JsonObject()
+        .put("redis", new JsonObject().put("url", redisUrl).put("commandTimeoutMs", 500)
+            .put("defaultDeadlineMs", 2_000).put("connectTimeoutMs", 500).put("healthCheckIntervalMs", 200)
+            .put("readIdleTimeoutMs", 2_000)
+            .put("reconnect", new JsonObject().put("initialDelayMs", 20).put("maxDelayMs", 200))
+            .put("breaker", new JsonObject().put("resetTimeoutMs", 300)))
+        .put("http", new JsonObject().put("port", 0))
+        .put("generation", new JsonObject().put("instances", 2).put("lockLeaseMs", 3_000))
+        .put("shutdown", new JsonObject().put("drainTimeoutMs", 2_000));
+  }
+
   /** A node on a plain {@code Vertx.vertx()} with the default config. */
   public TestNode(String redisUrl) {
     this(redisUrl, new JsonObject());
@@ -55,15 +71,7 @@ public final class TestNode implements AutoCloseable {
    */
   public TestNode(Vertx vertx, String redisUrl, JsonObject overrides, String nodeId, List<String> members) {
     this.vertx = vertx;
-    JsonObject config = new JsonObject()
-        .put("redis", new JsonObject().put("url", redisUrl).put("commandTimeoutMs", 500)
-            .put("defaultDeadlineMs", 2_000).put("connectTimeoutMs", 500).put("healthCheckIntervalMs", 200)
-            .put("readIdleTimeoutMs", 2_000)
-            .put("reconnect", new JsonObject().put("initialDelayMs", 20).put("maxDelayMs", 200))
-            .put("breaker", new JsonObject().put("resetTimeoutMs", 300)))
-        .put("http", new JsonObject().put("port", 0))
-        .put("generation", new JsonObject().put("instances", 2).put("lockLeaseMs", 3_000))
-        .put("shutdown", new JsonObject().put("drainTimeoutMs", 2_000));
+    JsonObject config = fastConfig(redisUrl);
     overrides.forEach(section -> config.put(section.getKey(),
         config.getJsonObject(section.getKey(), new JsonObject()).mergeIn((JsonObject) section.getValue())));
     node = new NodeVerticle(config, nodeId, () -> members);
