@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
  * {@code status}, {@code chats} and {@code generation} use {@code store}, which alone uses {@code redis};
  * {@code http}, the HTTP API under {@code status}, is a gateway to the event bus: {@code api} only;
  * {@code generation} uses {@code model}; {@code api} (the contract) is used above the store and uses
- * nothing of ours; {@code time} (deadlines) is used by all. A class that imports against it fails here.
+ * nothing of ours; {@code time} (deadlines) is used by all; {@code tls} (PEM files, their checks at
+ * start, the rejected-handshake log) serves the event bus, the HTTP port and the wiring, and uses nothing
+ * of ours. A class that imports against it fails here.
  */
 class ArchitectureTest {
 
@@ -44,6 +46,7 @@ class ArchitectureTest {
         .layer("http").definedBy("chatworker.http..")
         .layer("api").definedBy("chatworker.api..")
         .layer("time").definedBy("chatworker.time..")
+        .layer("tls").definedBy("chatworker.tls..")
         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
         .whereLayer("status").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("chats").mayOnlyBeAccessedByLayers("cli")
@@ -58,6 +61,7 @@ class ArchitectureTest {
         // status shows the Redis layer's health (breaker, pings, failures by kind)
         .whereLayer("redis").mayOnlyBeAccessedByLayers("cli", "status", "store")
         .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "status", "chats", "generation", "http")
+        .whereLayer("tls").mayOnlyBeAccessedByLayers("cli", "cluster", "http")
         .check(main);
   }
 
