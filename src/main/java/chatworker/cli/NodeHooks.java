@@ -2,6 +2,7 @@ package chatworker.cli;
 
 import chatworker.api.Addresses;
 import chatworker.cluster.ClusterSettings;
+import chatworker.cluster.EventBusSetup;
 import chatworker.cluster.HazelcastSetup;
 import chatworker.cluster.RouteWithdrawal;
 import chatworker.status.Metrics;
@@ -83,7 +84,7 @@ final class NodeHooks implements VertxApplicationHooks {
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     node.applyTo(options);
-    options.getEventBusOptions().setHost(cluster.host()).setClusterPublicHost(cluster.host()).setPort(0);
+    EventBusSetup.configure(options, cluster);
     // Micrometer metrics (Vert.x's, the JVM's, ours) into the Prometheus registry /metrics serves.
     return Metrics.vertxBuilder(options).withClusterManager(clusterManager);
   }

@@ -6,6 +6,7 @@ import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import chatworker.api.ErrorCode;
 import chatworker.cluster.ClusterSettings;
+import chatworker.cluster.EventBusSetup;
 import chatworker.cluster.HazelcastSetup;
 import chatworker.config.ConfigLoader;
 import io.vertx.circuitbreaker.RetryPolicy;
@@ -99,8 +100,7 @@ public final class SubmitCommand implements Callable<Integer> {
     try {
       JsonObject config = loadConfig();
       ClusterSettings cluster = ClusterSettings.fromJson(config.getJsonObject("cluster", new JsonObject()));
-      VertxOptions options = new VertxOptions();
-      options.getEventBusOptions().setHost(cluster.host()).setClusterPublicHost(cluster.host()).setPort(0);
+      VertxOptions options = EventBusSetup.configure(new VertxOptions(), cluster);
       // The main thread, not an event loop: waiting here blocks no one.
       vertx = Vertx.builder().with(options).withClusterManager(HazelcastSetup.clusterManager(cluster, true))
           .buildClustered().await();

@@ -4,6 +4,7 @@ import static chatworker.testing.Await.await;
 
 import chatworker.api.Addresses;
 import chatworker.cluster.ClusterSettings;
+import chatworker.cluster.EventBusSetup;
 import chatworker.cluster.HazelcastSetup;
 import chatworker.testing.Await;
 import io.vertx.core.Vertx;
@@ -150,8 +151,7 @@ final class WorkerCluster implements AutoCloseable {
   }
 
   private static Vertx clusteredClient(ClusterSettings settings) {
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0);
+    VertxOptions options = EventBusSetup.configure(new VertxOptions(), settings);
     return await(Vertx.builder().with(options).withClusterManager(HazelcastSetup.clusterManager(settings, true))
         .buildClustered(), Duration.ofMinutes(2));
   }

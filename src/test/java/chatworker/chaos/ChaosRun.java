@@ -3,6 +3,7 @@ package chatworker.chaos;
 import chatworker.api.Addresses;
 import chatworker.cli.SubmitClient;
 import chatworker.cluster.ClusterSettings;
+import chatworker.cluster.EventBusSetup;
 import chatworker.cluster.HazelcastSetup;
 import chatworker.testing.Await;
 import chatworker.testing.RedisServer;
@@ -184,8 +185,7 @@ public final class ChaosRun {
     ClusterSettings settings = new ClusterSettings(fleet.clusterName, "127.0.0.1", NodeFleet.freePort(),
         List.of(fleet.members().split(",")), 1, 5);
     HazelcastClusterManager cm = HazelcastSetup.clusterManager(settings, true);
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0);
+    VertxOptions options = EventBusSetup.configure(new VertxOptions(), settings);
     return Vertx.builder().with(options).withClusterManager(cm).buildClustered()
         .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
   }

@@ -31,11 +31,10 @@ final class ClusterMember implements AutoCloseable {
     this.manager = manager;
   }
 
-  /** Joins (or forms) the cluster; the event bus on 127.0.0.1, any free port. */
+  /** Joins (or forms) the cluster; the event bus on the settings' host, any free port, TLS if they say so. */
   static Future<ClusterMember> start(ClusterSettings settings, boolean liteMember) {
     HazelcastClusterManager manager = HazelcastSetup.clusterManager(settings, liteMember);
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0);
+    VertxOptions options = EventBusSetup.configure(new VertxOptions(), settings);
     return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
         .map(vertx -> new ClusterMember(vertx, manager));
   }
