@@ -2,6 +2,7 @@ package chatworker.cli;
 
 import chatworker.chats.ChatApi;
 import chatworker.chats.ChatApiVerticle;
+import chatworker.cluster.ClusterSettings;
 import chatworker.generation.GenerationPipeline;
 import chatworker.generation.GenerationSettings;
 import chatworker.generation.GenerationVerticle;
@@ -19,6 +20,9 @@ import chatworker.store.AssistantStore;
 import chatworker.store.ChatStore;
 import chatworker.store.JobLookup;
 import chatworker.store.JobStore;
+import chatworker.tls.PemFiles;
+import chatworker.tls.TlsCheck;
+import chatworker.tls.TlsRejectFilter;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -52,6 +56,7 @@ public final class NodeVerticle extends VerticleBase {
   private StatusVerticle status;
   private volatile GenerationPipeline pipeline;
   private int httpPort = -1;
+  private PemFiles eventBusTls;
 
   public NodeVerticle(JsonObject config, String nodeId, Supplier<List<String>> clusterMembers) {
     this.config = config;
@@ -76,7 +81,9 @@ public final class NodeVerticle extends VerticleBase {
       Map<String, ModelProvider> providers = Map.of(BuiltinModel.NAME, new BuiltinModel(vertx), openAi.name(), openAi);
       pipeline = new GenerationPipeline(vertx, jobs, providers, generation, nodeId);
       metrics = Metrics.forVertx(vertx).bindRedis(redis).bindJobs(pipeline.counters())
-          .bindCluster(clusterMembers);
+          .bindCluster(clusterMembers)
+          .bindTlsRejections(TlsRejectFilter::refusedByNode, TlsRejectFilter::refusedByMember);
+      eventBusTls = ClusterSettings.fromJson(section("cluster")).tls();
       status = new StatusVerticle(http, generation.defaultTimeoutMs(), nodeId, redis, clusterMembers, () -> pipeline.counters().toJson(),
           metrics.registry());
     } catch (RuntimeException invalid) {
@@ -85,10 +92,14 @@ public final class NodeVerticle extends VerticleBase {
     DeploymentOptions instances = new DeploymentOptions().setInstances(generation.instances());
     log.info("Redis at {} ({} connections)", redisSettings.redactedUrl(), redisSettings.connections());
     // Each step runs only when the one before it succeeded; a failed step undoes them all (failStart).
-    return step("the Redis layer", vertx.executeBlocking(() -> {
+    return step("the TLS files", vertx.executeBlocking(() -> {
+      // /status shows until when the event bus's certificate is valid (NodeHooks checked the files)
+      status.eventBusTls(eventBusTls == null ? null : TlsCheck.validUntil(eventBusTls.cert()));
+      return null;
+    })).compose(v -> step("the Redis layer", vertx.executeBlocking(() -> {
       Tokenizer.warmUp(); // loads the encoding once, off the event loop
       return null;
-    }).compose(v -> redis.start()))
+    }).compose(v2 -> redis.start())))
         .compose(v -> step("the API verticles", deployChild(() -> new ChatApiVerticle(api), instances)))
         .compose(v -> step("the generation verticles",
             deployChild(() -> new GenerationVerticle(pipeline), instances)))

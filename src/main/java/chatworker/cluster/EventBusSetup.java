@@ -1,6 +1,7 @@
 package chatworker.cluster;
 
 import chatworker.tls.PemFiles;
+import chatworker.tls.TlsRejectFilter;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
@@ -32,6 +33,7 @@ public final class EventBusSetup {
           .setTrustAll(false)
           .setKeyCertOptions(tls.keyCertOptions())
           .setTrustOptions(tls.trustOptions());
+      TlsRejectFilter.install(); // counts failed handshakes, one line per member per minute
     }
     return options;
   }

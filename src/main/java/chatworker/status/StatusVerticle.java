@@ -15,6 +15,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.net.BindException;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -37,6 +38,7 @@ public final class StatusVerticle extends VerticleBase {
   private HttpServer server;
   private HttpApi api;
   private volatile boolean stopping;
+  private volatile Instant eventBusCertificateValidUntil;
 
   /**
    * @param http                where to listen, and the API's settings
@@ -74,7 +76,7 @@ public final class StatusVerticle extends VerticleBase {
     // HTTP/1.1 only: Vert.x 5.0.7's cleartext upgrade to HTTP/2 (h2c) garbles or stalls about one
     // response in ten above ~16 KB (seen with the JDK HttpClient, which asks for it by default), and
     // a scrape is ~40 KB. Scrapers and curl speak HTTP/1.1 anyway.
-    HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
+    HttpServerOptions options = http.applyTls(new HttpServerOptions().setHttp2ClearTextEnabled(false));
     return vertx.createHttpServer(options).requestHandler(router).listen(http.port(), http.host())
         .onSuccess(s -> server = s)
         .recover(failure -> Future.failedFuture(isAddressInUse(failure)
@@ -103,6 +105,15 @@ public final class StatusVerticle extends VerticleBase {
         api.memberLeft(nodeId);
       }
     });
+  }
+
+  /**
+   * The event bus is mutual TLS with a certificate valid until then: {@code /status} says so under
+   * {@code tls} (by default it says clear text). Returns this verticle.
+   */
+  public StatusVerticle eventBusTls(Instant certificateValidUntil) {
+    this.eventBusCertificateValidUntil = certificateValidUntil;
+    return this;
   }
 
   /** The port actually bound (differs from the configured one when that was 0). */
@@ -142,7 +153,11 @@ public final class StatusVerticle extends VerticleBase {
         .put("nodeId", nodeId)
         .put("clusterMembers", new JsonArray(clusterMembers.get()))
         .put("redis", redis.health().toJson().put("topology", redis.topology().toJson()))
-        .put("jobs", jobs.get()));
+        .put("jobs", jobs.get())
+        .put("tls", new JsonObject().put("eventBus", eventBusCertificateValidUntil != null)
+            .put("certificateValidUntil", eventBusCertificateValidUntil == null ? null
+                : eventBusCertificateValidUntil.toString())
+            .put("https", http.https())));
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {
