@@ -25,6 +25,7 @@ final class ClusterMember implements AutoCloseable {
 
   private final Vertx vertx;
   private final HazelcastClusterManager manager;
+  private volatile NodeVerticle node;
 
   private ClusterMember(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
@@ -70,7 +71,13 @@ final class ClusterMember implements AutoCloseable {
 
   /** Deploys a whole node (API, generation, status) with {@code config}; completes once it takes jobs. */
   Future<String> deployNode(JsonObject config) {
-    return vertx.deployVerticle(new NodeVerticle(config, nodeId(), manager::getNodes));
+    node = new NodeVerticle(config, nodeId(), manager::getNodes);
+    return vertx.deployVerticle(node);
+  }
+
+  /** The HTTP port of the node deployed here. */
+  int httpPort() {
+    return node.httpPort();
   }
 
   /**
