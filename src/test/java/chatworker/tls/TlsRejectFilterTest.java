@@ -25,15 +25,22 @@ class TlsRejectFilterTest {
   private final Logger eventBus = (Logger) LoggerFactory.getLogger(TlsRejectFilter.EVENT_BUS_LOGGER);
   private final Logger connection = (Logger) LoggerFactory.getLogger(TlsRejectFilter.CONNECTION_LOGGER);
 
+  private final Logger tlsLog = (Logger) LoggerFactory.getLogger("chatworker.tls");
+  private Level levelBefore;
+
+  /** At WARN whatever an earlier test in this JVM did to the root logger (submit quiets it to ERROR). */
   @BeforeEach
   void capture() {
     lines.start();
-    ((Logger) LoggerFactory.getLogger("chatworker.tls")).addAppender(lines);
+    levelBefore = tlsLog.getLevel();
+    tlsLog.setLevel(Level.WARN);
+    tlsLog.addAppender(lines);
   }
 
   @AfterEach
   void release() {
-    ((Logger) LoggerFactory.getLogger("chatworker.tls")).detachAppender(lines);
+    tlsLog.detachAppender(lines);
+    tlsLog.setLevel(levelBefore);
   }
 
   /**
