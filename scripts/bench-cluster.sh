@@ -7,6 +7,9 @@
 # own. One JSON line per result on stdout (per round and system, then the medians); progress on stderr.
 # Arguments go to chatworker.bench.ClusterBench:
 #   --workers 2  --concurrency 128  --duration-seconds 15  --warmup-seconds 10  --rounds 3
+# --tls adds a second pair of workers whose event bus is mutual TLS (throwaway certificates from
+# scripts/tls-dev-certs.sh in target/bench-cluster/certs), measured in the same rounds: system
+# "clustered-tls", its summary with throughputVsClustered, the cost of TLS.
 # BENCH_JAVA_OPTS adds JVM flags to the client's JVM.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +19,18 @@ ensure_jar
 
 classpath=$(bench_classpath ClusterBench)
 
+args=()
+for arg in "$@"; do
+  if [[ "$arg" == --tls ]]; then
+    certs="$ROOT/target/bench-cluster/certs"
+    "$ROOT/scripts/tls-dev-certs.sh" "$certs" 8 >/dev/null
+    args+=(--tls "$certs")
+  else
+    args+=("$arg")
+  fi
+done
+
 # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of flags
 exec java "${HAZELCAST_JVM_FLAGS[@]}" ${BENCH_JAVA_OPTS:-} -Xms512m -Xmx1g \
   -cp "$classpath" \
-  chatworker.bench.ClusterBench --jar "$JAR" "$@"
+  chatworker.bench.ClusterBench --jar "$JAR" "${args[@]}"

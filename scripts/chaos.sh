@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The chaos run: the seed scenario at scale under a schedule of faults (docs/RELIABILITY.md).
 #   scripts/chaos.sh [--redis standalone|sentinel|cluster] [--durability N] [--nodes 3] [--users 200]
-#                    [--duration 120] [--faults all|none|<list>] [--short] [--via eventbus|http]
+#                    [--duration 120] [--faults all|none|<list>] [--short] [--via eventbus|http] [--tls]
 # --redis: the Redis the nodes use (default standalone):
 #   standalone  one redis-server (AOF fsync always) behind a fault proxy; faults restart, kill-clients,
 #               blackhole, slow, node-kill, oom (all), rolling-restart (only when named)
@@ -38,11 +38,26 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 
 # --out DIR (default target/chaos) is where this run writes; only that directory is cleaned first.
+# --tls: the nodes' event bus is mutual TLS (throwaway certificates from scripts/tls-dev-certs.sh in
+# DIR/certs; every node uses node-0's, the users' lite member client.pem); the HTTP port stays HTTP.
 OUT=target/chaos
-args=("$@")
+args=()
+tls=0
+for arg in "$@"; do
+  if [[ "$arg" == --tls ]]; then tls=1; else args+=("$arg"); fi
+done
 for ((i = 0; i < ${#args[@]} - 1; i++)); do
   [[ "${args[i]}" == --out ]] && OUT="${args[i + 1]}"
 done
+set -- "${args[@]}"
+if ((tls)); then
+  case "$OUT" in /*) certs="$OUT/certs" ;; *) certs="$PWD/$OUT/certs" ;; esac
+  scripts/tls-dev-certs.sh "$certs" 1 >/dev/null
+  export CHATWORKER_CLUSTER_TLS_CERT="$certs/node-0.pem" CHATWORKER_CLUSTER_TLS_KEY="$certs/node-0.key" \
+    CHATWORKER_CLUSTER_TLS_CA="$certs/ca.pem" \
+    CHATWORKER_CHAOS_CLIENT_TLS_CERT="$certs/client.pem" CHATWORKER_CHAOS_CLIENT_TLS_KEY="$certs/client.key"
+  log "event bus in mutual TLS (certificates in $certs)"
+fi
 CLASSPATH_FILE=target/chaos-classpath.txt
 RUN_CLASS=target/test-classes/chatworker/chaos/ChaosRun.class
 

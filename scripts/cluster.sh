@@ -6,7 +6,10 @@
 # takes Hazelcast port $((PORT_BASE+i)); each node lists every other as a member (TCP/IP discovery).
 # Ctrl-C (or SIGTERM) stops every node gracefully, then the Redis it started.
 #
-# Usage: scripts/cluster.sh [N]          (default 3)
+# Usage: scripts/cluster.sh [--tls] [N]          (default 3)
+#   --tls  event bus in mutual TLS and the HTTP ports in HTTPS, with throwaway certificates from
+#          scripts/tls-dev-certs.sh in target/cluster/certs (node i: node-i.pem); scripts/submit.sh then
+#          joins with client.pem, and curl needs --cacert target/cluster/certs/ca.pem
 #   CLUSTER_HTTP_PORT_BASE=8080  CLUSTER_PORT_BASE=5701   first node's ports; the others count up
 #   every CHATWORKER_* variable of docs/CONFIG.md applies to all nodes (CHATWORKER_REDIS_URL,
 #   CHATWORKER_CLUSTER_NAME, CHATWORKER_CONF, ...), except the per-node ports and members set here.
@@ -16,9 +19,14 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+tls=0
+if [[ "${1:-}" == --tls ]]; then
+  tls=1
+  shift
+fi
 count=${1:-3}
 if ! [[ "$count" =~ ^[1-9][0-9]*$ ]]; then
-  log "usage: scripts/cluster.sh [N]   (N nodes, default 3)"
+  log "usage: scripts/cluster.sh [--tls] [N]   (N nodes, default 3)"
   exit 2
 fi
 http_base=${CLUSTER_HTTP_PORT_BASE:-8080}
@@ -40,6 +48,12 @@ ensure_jar
 
 dir="$ROOT/target/cluster"
 mkdir -p "$dir"
+rm -f "$dir/tls"
+scheme=http
+if ((tls)); then
+  scripts/tls-dev-certs.sh "$dir/certs" "$count" >/dev/null
+  scheme=https
+fi
 members=""
 for ((i = 0; i < count; i++)); do
   members+="${members:+,}$host:$((port_base + i))"
@@ -63,7 +77,7 @@ shutdown_all() {
     kill -TERM "$redis_pid" 2>/dev/null || true
     while kill -0 "$redis_pid" 2>/dev/null; do wait "$redis_pid" 2>/dev/null || true; done
   fi
-  rm -f "$dir/members"
+  rm -f "$dir/members" "$dir/tls"
 }
 on_signal() {
   stopping=1
@@ -81,7 +95,13 @@ fi
 
 start_node() {
   local i=$1
-  CHATWORKER_CONF="$conf" \
+  local -a tls_env=()
+  if ((tls)); then
+    tls_env=(CHATWORKER_CLUSTER_TLS_CERT="$dir/certs/node-$i.pem" CHATWORKER_CLUSTER_TLS_KEY="$dir/certs/node-$i.key"
+      CHATWORKER_CLUSTER_TLS_CA="$dir/certs/ca.pem"
+      CHATWORKER_HTTP_TLS_CERT="$dir/certs/node-$i.pem" CHATWORKER_HTTP_TLS_KEY="$dir/certs/node-$i.key")
+  fi
+  env "${tls_env[@]}" CHATWORKER_CONF="$conf" \
     CHATWORKER_HTTP_PORT=$((http_base + i)) \
     CHATWORKER_CLUSTER_HOST=$host \
     CHATWORKER_CLUSTER_PORT=$((port_base + i)) \
@@ -120,10 +140,11 @@ for ((i = 1; i < count; i++)); do
   if ! await_ready "$i"; then shutdown_all; exit 1; fi
 done
 printf '%s\n' "$members" >"$dir/members"
+((tls)) && printf '%s\n' "$dir/certs" >"$dir/tls" # scripts/submit.sh joins with client.pem
 
 for ((i = 0; i < count; i++)); do
   node_id=$(sed -n 's/.*chat-worker node \([^ ]*\) ready http=.*/\1/p' "$dir/node-$i.log" | head -n 1)
-  printf 'node %d  http://%s:%d/status  hazelcast %s:%d  pid %d  id %s\n' \
+  printf "node %d  ${scheme}://%s:%d/status  hazelcast %s:%d  pid %d  id %s\n" \
     "$i" "$host" $((http_base + i)) "$host" $((port_base + i)) "${pids[i]}" "$node_id"
 done
 log "cluster of $count nodes up (members $members); Ctrl-C stops them all"

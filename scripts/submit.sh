@@ -25,5 +25,11 @@ if [[ -z "${CHATWORKER_CLUSTER_MEMBERS:-}" ]]; then
   fi
 fi
 export CHATWORKER_CLUSTER_MEMBERS
+# A cluster that scripts/cluster.sh --tls runs: join with its client certificate, unless told otherwise.
+if [[ -z "${CHATWORKER_CLUSTER_TLS_CERT:-}" && -s "$ROOT/target/cluster/tls" ]]; then
+  certs=$(<"$ROOT/target/cluster/tls")
+  export CHATWORKER_CLUSTER_TLS_CERT="$certs/client.pem" CHATWORKER_CLUSTER_TLS_KEY="$certs/client.key" \
+    CHATWORKER_CLUSTER_TLS_CA="$certs/ca.pem"
+fi
 export CHATWORKER_CLUSTER_PORT=${CHATWORKER_CLUSTER_PORT:-5801}
 exec java -jar "$JAR" submit "$@"

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
  * {@code http}, the HTTP API under {@code status}, is a gateway to the event bus: {@code api} only;
  * {@code generation} uses {@code model}; {@code api} (the contract) is used above the store and uses
  * nothing of ours; {@code time} (deadlines) is used by all; {@code console} (the page's routes and the
- * cluster-wide status gathered over the bus) is mounted by {@code status} and uses nothing of ours.
- * A class that imports against it fails here.
+ * cluster-wide status gathered over the bus) is mounted by {@code status} and uses nothing of ours;
+ * {@code tls} (PEM files, their checks at start, the rejected-handshake log) serves the event bus, the
+ * HTTP port and the wiring, and uses nothing of ours. A class that imports against it fails here.
  */
 class ArchitectureTest {
 
@@ -47,6 +48,7 @@ class ArchitectureTest {
         .layer("http").definedBy("chatworker.http..")
         .layer("api").definedBy("chatworker.api..")
         .layer("time").definedBy("chatworker.time..")
+        .layer("tls").definedBy("chatworker.tls..")
         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
         .whereLayer("status").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("chats").mayOnlyBeAccessedByLayers("cli")
@@ -63,6 +65,7 @@ class ArchitectureTest {
         // status shows the Redis layer's health (breaker, pings, failures by kind)
         .whereLayer("redis").mayOnlyBeAccessedByLayers("cli", "status", "store")
         .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "status", "chats", "generation", "http")
+        .whereLayer("tls").mayOnlyBeAccessedByLayers("cli", "cluster", "http")
         .check(main);
   }
 

@@ -2,9 +2,13 @@ package chatworker.cli;
 
 import chatworker.api.Addresses;
 import chatworker.cluster.ClusterSettings;
+import chatworker.cluster.EventBusSetup;
 import chatworker.cluster.HazelcastSetup;
 import chatworker.cluster.RouteWithdrawal;
+import chatworker.http.HttpSettings;
 import chatworker.status.Metrics;
+import chatworker.tls.TlsCheck;
+import chatworker.tls.TlsFileException;
 import io.vertx.core.Deployable;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
@@ -64,11 +68,28 @@ final class NodeHooks implements VertxApplicationHooks {
   static int launch(JsonObject config) {
     ClusterSettings cluster;
     NodeSettings node;
+    HttpSettings http;
     try {
       cluster = ClusterSettings.fromJson(config.getJsonObject("cluster", new JsonObject()));
       node = NodeSettings.fromJson(config.getJsonObject("node", new JsonObject()));
+      http = HttpSettings.fromJson(config.getJsonObject("http", new JsonObject()));
     } catch (RuntimeException invalid) {
       return cannotStart("invalid configuration: " + invalid.getMessage());
+    }
+    // Before Vert.x: a wrong file would otherwise surface as a peer's silent refusal, or not at all.
+    try {
+      if (cluster.tls() != null) {
+        TlsCheck.check(cluster.tls());
+      }
+    } catch (TlsFileException wrong) {
+      return cannotStart("cluster.tls: " + wrong.getMessage());
+    }
+    try {
+      if (http.tls() != null) {
+        TlsCheck.check(http.tls());
+      }
+    } catch (TlsFileException wrong) {
+      return cannotStart("http.tls: " + wrong.getMessage());
     }
     if (!canBind(cluster.host(), cluster.port())) {
       // Asked first, because Hazelcast and Vert.x would log three stack traces before saying so.
@@ -83,7 +104,7 @@ final class NodeHooks implements VertxApplicationHooks {
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     node.applyTo(options);
-    options.getEventBusOptions().setHost(cluster.host()).setClusterPublicHost(cluster.host()).setPort(0);
+    EventBusSetup.configure(options, cluster);
     // Micrometer metrics (Vert.x's, the JVM's, ours) into the Prometheus registry /metrics serves.
     return Metrics.vertxBuilder(options).withClusterManager(clusterManager);
   }

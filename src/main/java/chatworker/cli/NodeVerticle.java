@@ -2,6 +2,7 @@ package chatworker.cli;
 
 import chatworker.chats.ChatApi;
 import chatworker.chats.ChatApiVerticle;
+import chatworker.cluster.ClusterSettings;
 import chatworker.generation.GenerationPipeline;
 import chatworker.generation.GenerationSettings;
 import chatworker.generation.GenerationVerticle;
@@ -20,6 +21,9 @@ import chatworker.store.AssistantStore;
 import chatworker.store.ChatStore;
 import chatworker.store.JobLookup;
 import chatworker.store.JobStore;
+import chatworker.tls.PemFiles;
+import chatworker.tls.TlsCheck;
+import chatworker.tls.TlsRejectFilter;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -53,6 +57,7 @@ public final class NodeVerticle extends VerticleBase {
   private StatusVerticle status;
   private volatile GenerationPipeline pipeline;
   private int httpPort = -1;
+  private PemFiles eventBusTls;
 
   public NodeVerticle(JsonObject config, String nodeId, Supplier<List<String>> clusterMembers) {
     this.config = config;
@@ -65,10 +70,13 @@ public final class NodeVerticle extends VerticleBase {
     RedisSettings redisSettings;
     GenerationSettings generation;
     ChatApi api;
+    NodeSnapshot snapshot;
+    boolean https;
     try {
       redisSettings = RedisSettings.fromJson(section("redis"));
       generation = GenerationSettings.fromJson(section("generation"), section("shutdown"));
       HttpSettings http = HttpSettings.fromJson(section("http"));
+      https = http.https();
       redis = ResilientRedis.create(vertx, redisSettings);
       JobStore jobs = new JobStore(redis, generation.jobTtlSeconds(), Tokenizer::count);
       api = new ChatApi(new AssistantStore(redis), new ChatStore(redis, Tokenizer::count),
@@ -78,8 +86,10 @@ public final class NodeVerticle extends VerticleBase {
       Map<String, ModelProvider> providers = Map.of(BuiltinModel.NAME, new BuiltinModel(vertx), openAi.name(), openAi);
       pipeline = new GenerationPipeline(vertx, jobs, providers, generation, nodeId);
       metrics = Metrics.forVertx(vertx).bindRedis(redis).bindJobs(pipeline.counters())
-          .bindCluster(clusterMembers);
-      NodeSnapshot snapshot = NodeSnapshot.of(nodeId, clusterMembers, redis, () -> pipeline.counters().toJson(),
+          .bindCluster(clusterMembers)
+          .bindTlsRejections(TlsRejectFilter::refusedByNode, TlsRejectFilter::refusedByMember);
+      eventBusTls = ClusterSettings.fromJson(section("cluster")).tls();
+      snapshot = NodeSnapshot.of(nodeId, clusterMembers, redis, () -> pipeline.counters().toJson(),
           openAiSettings.configured());
       status = new StatusVerticle(http, generation.defaultTimeoutMs(), snapshot, metrics.registry());
     } catch (RuntimeException invalid) {
@@ -88,10 +98,14 @@ public final class NodeVerticle extends VerticleBase {
     DeploymentOptions instances = new DeploymentOptions().setInstances(generation.instances());
     log.info("Redis at {} ({} connections)", redisSettings.redactedUrl(), redisSettings.connections());
     // Each step runs only when the one before it succeeded; a failed step undoes them all (failStart).
-    return step("the Redis layer", vertx.executeBlocking(() -> {
+    return step("the TLS files", vertx.executeBlocking(() -> {
+      // /status shows until when the event bus's certificate is valid (NodeHooks checked the files)
+      snapshot.tls(eventBusTls == null ? null : TlsCheck.validUntil(eventBusTls.cert()), https);
+      return null;
+    })).compose(v -> step("the Redis layer", vertx.executeBlocking(() -> {
       Tokenizer.warmUp(); // loads the encoding once, off the event loop
       return null;
-    }).compose(v -> redis.start()))
+    }).compose(v2 -> redis.start())))
         .compose(v -> step("the API verticles", deployChild(() -> new ChatApiVerticle(api), instances)))
         .compose(v -> step("the generation verticles",
             deployChild(() -> new GenerationVerticle(pipeline), instances)))

@@ -6,8 +6,11 @@ import chatworker.api.Addresses;
 import chatworker.api.ApiException;
 import chatworker.api.ErrorCode;
 import chatworker.cluster.ClusterSettings;
+import chatworker.cluster.EventBusSetup;
 import chatworker.cluster.HazelcastSetup;
 import chatworker.config.ConfigLoader;
+import chatworker.tls.TlsCheck;
+import chatworker.tls.TlsFileException;
 import io.vertx.circuitbreaker.RetryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -99,11 +102,16 @@ public final class SubmitCommand implements Callable<Integer> {
     try {
       JsonObject config = loadConfig();
       ClusterSettings cluster = ClusterSettings.fromJson(config.getJsonObject("cluster", new JsonObject()));
-      VertxOptions options = new VertxOptions();
-      options.getEventBusOptions().setHost(cluster.host()).setClusterPublicHost(cluster.host()).setPort(0);
+      if (cluster.tls() != null) {
+        TlsCheck.check(cluster.tls()); // a wrong file would otherwise mean requests that time out
+      }
+      VertxOptions options = EventBusSetup.configure(new VertxOptions(), cluster);
       // The main thread, not an event loop: waiting here blocks no one.
       vertx = Vertx.builder().with(options).withClusterManager(HazelcastSetup.clusterManager(cluster, true))
           .buildClustered().await();
+    } catch (TlsFileException e) {
+      System.err.println("chat-worker submit: cluster.tls: " + e.getMessage());
+      return ExitCodes.SETUP;
     } catch (Exception e) {
       System.err.println("chat-worker submit: cannot join the cluster: " + e.getMessage());
       return ExitCodes.SETUP;

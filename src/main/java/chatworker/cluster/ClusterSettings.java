@@ -1,5 +1,6 @@
 package chatworker.cluster;
 
+import chatworker.tls.PemFiles;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.List;
@@ -16,9 +17,11 @@ import java.util.List;
  * @param withdrawGraceMs          at a graceful stop, how long the node keeps serving after it took its
  *                                 consumers out of the cluster's routing ({@link RouteWithdrawal}), so
  *                                 that every member has heard of it before the consumers go
+ * @param tls                      this member's certificate and key and the members' CA: the event bus
+ *                                 is mutual TLS ({@link EventBusSetup}); null: clear text
  */
 public record ClusterSettings(String name, String host, int port, List<String> members,
-    int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds, long withdrawGraceMs) {
+    int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds, long withdrawGraceMs, PemFiles tls) {
 
   public static final String DEFAULT_NAME = "chat-worker";
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -36,7 +39,13 @@ public record ClusterSettings(String name, String host, int port, List<String> m
   /** With the default {@link #DEFAULT_WITHDRAW_GRACE_MS}: clients and tests that never stop a node. */
   public ClusterSettings(String name, String host, int port, List<String> members, int heartbeatIntervalSeconds,
       int maxNoHeartbeatSeconds) {
-    this(name, host, port, members, heartbeatIntervalSeconds, maxNoHeartbeatSeconds, DEFAULT_WITHDRAW_GRACE_MS);
+    this(name, host, port, members, heartbeatIntervalSeconds, maxNoHeartbeatSeconds, DEFAULT_WITHDRAW_GRACE_MS, null);
+  }
+
+  /** These settings with the event bus's TLS files ({@code null}: clear text). */
+  public ClusterSettings withTls(PemFiles files) {
+    return new ClusterSettings(name, host, port, members, heartbeatIntervalSeconds, maxNoHeartbeatSeconds,
+        withdrawGraceMs, files);
   }
 
   public static ClusterSettings fromJson(JsonObject json) {
@@ -48,6 +57,7 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         Arrays.stream(members.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
         json.getInteger("heartbeatIntervalSeconds", DEFAULT_HEARTBEAT_INTERVAL_SECONDS),
         json.getInteger("maxNoHeartbeatSeconds", DEFAULT_MAX_NO_HEARTBEAT_SECONDS),
-        json.getLong("withdrawGraceMs", DEFAULT_WITHDRAW_GRACE_MS));
+        json.getLong("withdrawGraceMs", DEFAULT_WITHDRAW_GRACE_MS),
+        PemFiles.fromJson(json.getJsonObject("tls"), "cluster.tls", true));
   }
 }

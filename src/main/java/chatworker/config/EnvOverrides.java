@@ -33,6 +33,11 @@ public final class EnvOverrides {
     table.put("CHATWORKER_CLUSTER_HOST", "cluster.host");
     table.put("CHATWORKER_CLUSTER_PORT", "cluster.port");
     table.put("CHATWORKER_CLUSTER_MEMBERS", "cluster.members");
+    table.put("CHATWORKER_CLUSTER_TLS_CERT", "cluster.tls.cert");
+    table.put("CHATWORKER_CLUSTER_TLS_KEY", "cluster.tls.key");
+    table.put("CHATWORKER_CLUSTER_TLS_CA", "cluster.tls.ca");
+    table.put("CHATWORKER_HTTP_TLS_CERT", "http.tls.cert");
+    table.put("CHATWORKER_HTTP_TLS_KEY", "http.tls.key");
     return Map.copyOf(table);
   }
 

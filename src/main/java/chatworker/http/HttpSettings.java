@@ -1,5 +1,7 @@
 package chatworker.http;
 
+import chatworker.tls.PemFiles;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -15,9 +17,11 @@ import java.net.UnknownHostException;
  * @param maxBodyBytes      a larger request body is refused (400) before it is read whole
  * @param requestTimeoutMs  how long a request other than a generate waits for the cluster's answer
  * @param streamBufferBytes SSE bytes a slow reader may leave unread before its stream ends with an error
+ * @param tls               certificate and key: the port speaks HTTPS only; null: plain HTTP. HTTPS does
+ *                          not lift the keys rule: it hides the traffic, it does not say who may call
  */
 public record HttpSettings(String host, int port, ApiKeys apiKeys, int maxBodyBytes, long requestTimeoutMs,
-    int streamBufferBytes) {
+    int streamBufferBytes, PemFiles tls) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -49,19 +53,31 @@ public record HttpSettings(String host, int port, ApiKeys apiKeys, int maxBodyBy
 
   /** Loopback on the defaults: no keys. */
   public HttpSettings(String host, int port) {
-    this(host, port, ApiKeys.NONE, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STREAM_BUFFER_BYTES);
+    this(host, port, ApiKeys.NONE, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STREAM_BUFFER_BYTES,
+        null);
   }
 
   public static HttpSettings fromJson(JsonObject http) {
     return new HttpSettings(http.getString("host", DEFAULT_HOST), http.getInteger("port", DEFAULT_PORT),
         ApiKeys.parse(http.getValue("apiKeys")), http.getInteger("maxBodyBytes", DEFAULT_MAX_BODY_BYTES),
         http.getLong("requestTimeoutMs", DEFAULT_REQUEST_TIMEOUT_MS),
-        http.getInteger("streamBufferBytes", DEFAULT_STREAM_BUFFER_BYTES));
+        http.getInteger("streamBufferBytes", DEFAULT_STREAM_BUFFER_BYTES),
+        PemFiles.fromJson(http.getJsonObject("tls"), "http.tls", false));
+  }
+
+  /** Whether the port speaks HTTPS. */
+  public boolean https() {
+    return tls != null;
+  }
+
+  /** {@code options} with HTTPS on when {@link #tls} is set (the server then refuses plain HTTP); returns them. */
+  public HttpServerOptions applyTls(HttpServerOptions options) {
+    return tls == null ? options : options.setSsl(true).setKeyCertOptions(tls.keyCertOptions());
   }
 
   /** {@code port P on H}, as a message names this endpoint. */
   public String describe() {
-    return "HTTP port " + port + " on " + host;
+    return (https() ? "HTTPS" : "HTTP") + " port " + port + " on " + host;
   }
 
   /** A literal loopback address or {@code localhost}; a name is not looked up (no DNS at start). */

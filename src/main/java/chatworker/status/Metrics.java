@@ -2,6 +2,7 @@ package chatworker.status;
 
 import chatworker.generation.JobCounters;
 import chatworker.redis.ResilientRedis;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -14,6 +15,8 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -94,6 +97,21 @@ public final class Metrics implements AutoCloseable {
     meters.add(Gauge.builder("chatworker.cluster.members", members, m -> m.get().size())
         .description("Members of the cluster as this node sees them").strongReference(true)
         .register(registry));
+    return this;
+  }
+
+  /**
+   * Failed TLS handshakes on the event bus, {@code chatworker.cluster.tls.rejected}: by this node
+   * ({@code refused_by="node"}: a member's certificate or handshake refused) and by a member
+   * ({@code refused_by="member"}: this node's certificate refused).
+   */
+  public Metrics bindTlsRejections(LongSupplier refusedByNode, LongSupplier refusedByMember) {
+    for (var refused : Map.of("node", refusedByNode, "member", refusedByMember).entrySet()) {
+      meters.add(FunctionCounter.builder("chatworker.cluster.tls.rejected", refused.getValue(),
+              LongSupplier::getAsLong)
+          .description("Failed TLS handshakes between event-bus members").tag("refused_by", refused.getKey())
+          .register(registry));
+    }
     return this;
   }
 

@@ -4,6 +4,7 @@ import chatworker.redis.RedisHealth;
 import chatworker.redis.ResilientRedis;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -24,6 +25,7 @@ public final class NodeSnapshot {
   private final JsonObject models;
   private final long startedAt;
   private volatile boolean stopping;
+  private volatile JsonObject tls = tlsJson(null, false);
 
   /**
    * @param clusterMembers the cluster as this node sees it (the cluster manager's node ids)
@@ -56,6 +58,20 @@ public final class NodeSnapshot {
     return clusterMembers.get();
   }
 
+  /**
+   * What is encrypted: the event bus (mutual TLS, until when this node's certificate is valid; null:
+   * clear text) and the HTTP port.
+   */
+  public void tls(Instant eventBusCertificateValidUntil, boolean https) {
+    tls = tlsJson(eventBusCertificateValidUntil, https);
+  }
+
+  private static JsonObject tlsJson(Instant eventBusCertificateValidUntil, boolean https) {
+    return new JsonObject().put("eventBus", eventBusCertificateValidUntil != null)
+        .put("certificateValidUntil", eventBusCertificateValidUntil == null ? null : eventBusCertificateValidUntil.toString())
+        .put("https", https);
+  }
+
   /** The node is stopping: not ready from now on, whatever Redis says. */
   public void stopping() {
     stopping = true;
@@ -79,7 +95,7 @@ public final class NodeSnapshot {
     return new Readiness(health.ready() && !stopping, reasons);
   }
 
-  /** What {@code GET /status} answers: node, members, Redis, jobs, and readiness, models, start time. */
+  /** What {@code GET /status} answers: node, members, Redis, jobs, and readiness, models, start time, TLS. */
   public JsonObject status() {
     RedisHealth health = redis.get();
     return new JsonObject()
@@ -89,7 +105,8 @@ public final class NodeSnapshot {
         .put("jobs", jobs.get())
         .put("ready", readiness(health).toJson())
         .put("models", models.copy())
-        .put("startedAt", startedAt);
+        .put("startedAt", startedAt)
+        .put("tls", tls.copy());
   }
 
   /**

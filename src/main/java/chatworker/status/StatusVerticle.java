@@ -88,7 +88,7 @@ public final class StatusVerticle extends VerticleBase {
     // HTTP/1.1 only: Vert.x 5.0.7's cleartext upgrade to HTTP/2 (h2c) garbles or stalls about one
     // response in ten above ~16 KB (seen with the JDK HttpClient, which asks for it by default), and
     // a scrape is ~40 KB. Scrapers and curl speak HTTP/1.1 anyway.
-    HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false);
+    HttpServerOptions options = http.applyTls(new HttpServerOptions().setHttp2ClearTextEnabled(false));
     return vertx.createHttpServer(options).requestHandler(router).listen(http.port(), http.host())
         .onSuccess(s -> server = s)
         .recover(failure -> Future.failedFuture(isAddressInUse(failure)

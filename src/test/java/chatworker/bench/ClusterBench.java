@@ -41,11 +41,13 @@ public final class ClusterBench {
 
   private static final long MAX_RECORDED_MICROS = TimeUnit.SECONDS.toMicros(60);
   private static final String CLUSTERED = "clustered";
+  private static final String CLUSTERED_TLS = "clustered-tls";
   private static final String IN_PROCESS = "in-process";
 
   private final Settings settings;
   private final PrintStream results;
   private WorkerCluster cluster;
+  private WorkerCluster tlsCluster;
   private RedisServer redis;
 
   private ClusterBench(Settings settings, PrintStream results) {
@@ -80,6 +82,12 @@ public final class ClusterBench {
       Map<String, Vertx> systems = new LinkedHashMap<>();
       systems.put(IN_PROCESS, local);
       systems.put(CLUSTERED, client);
+      if (settings.tlsDir != null) {
+        // A second cluster, event bus in mutual TLS, measured in the same rounds as the first.
+        tlsCluster = WorkerCluster.start(settings.jar, server.url(), settings.workers, List.of(),
+            Path.of("target", "bench-cluster", "tls"), Path.of(settings.tlsDir));
+        systems.put(CLUSTERED_TLS, tlsCluster.client());
+      }
       Map<String, List<JsonObject>> bySystem = new LinkedHashMap<>();
       for (String system : systems.keySet()) {
         log("warm-up %s (%d s, not reported)", system, settings.warmupSeconds);
@@ -93,7 +101,7 @@ public final class ClusterBench {
         for (String system : order) {
           JsonObject result = closedLoop(systems.get(system), settings.durationSeconds)
               .put("bench", "cluster").put("system", system).put("round", round)
-              .put("workers", system.equals(CLUSTERED) ? settings.workers : 1)
+              .put("workers", system.equals(IN_PROCESS) ? 1 : settings.workers)
               .put("concurrency", settings.concurrency).put("loadAverage", loadAverage());
           BenchSupport.print(results, result);
           log("round %d/%d %-10s %,8.0f jobs/s  p50 %.3f ms  p99 %.3f ms  errors %d", round, settings.rounds, system,
@@ -107,6 +115,13 @@ public final class ClusterBench {
       clustered.put("throughputVsInProcess", clustered.getDouble("jobsPerSec") / inProcess.getDouble("jobsPerSec"));
       BenchSupport.print(results, inProcess);
       BenchSupport.print(results, clustered);
+      if (tlsCluster != null) {
+        JsonObject tls = summary(CLUSTERED_TLS, bySystem.get(CLUSTERED_TLS));
+        tls.put("throughputVsInProcess", tls.getDouble("jobsPerSec") / inProcess.getDouble("jobsPerSec"))
+            .put("throughputVsClustered", tls.getDouble("jobsPerSec") / clustered.getDouble("jobsPerSec"));
+        BenchSupport.print(results, tls);
+        tlsCluster.close();
+      }
       await(local.close());
       cluster.close();
     }
@@ -195,9 +210,10 @@ public final class ClusterBench {
   }
 
   private void closeCluster() {
-    WorkerCluster running = cluster;
-    if (running != null) {
-      running.killWorkers();
+    for (WorkerCluster running : new WorkerCluster[] {cluster, tlsCluster}) {
+      if (running != null) {
+        running.killWorkers();
+      }
     }
   }
 
@@ -218,14 +234,15 @@ public final class ClusterBench {
 
   /** The command line. */
   private record Settings(String jar, int workers, int concurrency, int durationSeconds, int warmupSeconds,
-      int rounds) {
+      int rounds, String tlsDir) {
 
     static final String USAGE = "arguments: --jar target/chat-worker.jar --workers 2 --concurrency 128"
-        + " --duration-seconds 15 --warmup-seconds 10 --rounds 3";
+        + " --duration-seconds 15 --warmup-seconds 10 --rounds 3 [--tls DIR (scripts/tls-dev-certs.sh DIR N)]";
 
     static Settings parse(String[] args) {
       Map<String, String> values = new LinkedHashMap<>(Map.of("--jar", "target/chat-worker.jar", "--workers", "2",
           "--concurrency", "128", "--duration-seconds", "15", "--warmup-seconds", "10", "--rounds", "3"));
+      values.put("--tls", null);
       for (int i = 0; i < args.length; i += 2) {
         if (!values.containsKey(args[i]) || i + 1 >= args.length) {
           throw new IllegalArgumentException("unknown or incomplete argument " + args[i]);
@@ -235,7 +252,8 @@ public final class ClusterBench {
       try {
         return new Settings(values.get("--jar"), Integer.parseInt(values.get("--workers")),
             Integer.parseInt(values.get("--concurrency")), Integer.parseInt(values.get("--duration-seconds")),
-            Integer.parseInt(values.get("--warmup-seconds")), Integer.parseInt(values.get("--rounds")));
+            Integer.parseInt(values.get("--warmup-seconds")), Integer.parseInt(values.get("--rounds")),
+            values.get("--tls"));
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("not a number: " + e.getMessage());
       }

@@ -4,8 +4,10 @@ import static chatworker.testing.Await.await;
 
 import chatworker.api.Addresses;
 import chatworker.cluster.ClusterSettings;
+import chatworker.cluster.EventBusSetup;
 import chatworker.cluster.HazelcastSetup;
 import chatworker.testing.Await;
+import chatworker.tls.PemFiles;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -54,6 +56,16 @@ final class WorkerCluster implements AutoCloseable {
    */
   static WorkerCluster start(String jar, String redisUrl, int count, List<String> jvmOptions, Path dir)
       throws IOException {
+    return start(jar, redisUrl, count, jvmOptions, dir, null);
+  }
+
+  /**
+   * As {@link #start(String, String, int, List, Path)}, with the event bus in mutual TLS when
+   * {@code tlsDir} is not null: the certificates of {@code scripts/tls-dev-certs.sh DIR}, worker N with
+   * {@code node-N.pem}, the client with {@code client.pem}.
+   */
+  static WorkerCluster start(String jar, String redisUrl, int count, List<String> jvmOptions, Path dir, Path tlsDir)
+      throws IOException {
     Files.createDirectories(dir);
     String clusterName = "cw-bench-" + UUID.randomUUID().toString().substring(0, 8);
     List<Integer> ports = freePorts(count + 1);
@@ -73,6 +85,11 @@ final class WorkerCluster implements AutoCloseable {
         builder.environment().putAll(Map.of("CHATWORKER_REDIS_URL", redisUrl, "CHATWORKER_HTTP_PORT", "0",
             "CHATWORKER_CLUSTER_NAME", clusterName, "CHATWORKER_CLUSTER_HOST", "127.0.0.1",
             "CHATWORKER_CLUSTER_PORT", Integer.toString(ports.get(i)), "CHATWORKER_CLUSTER_MEMBERS", members));
+        if (tlsDir != null) {
+          PemFiles node = pemFiles(tlsDir, "node-" + i);
+          builder.environment().putAll(Map.of("CHATWORKER_CLUSTER_TLS_CERT", node.cert(),
+              "CHATWORKER_CLUSTER_TLS_KEY", node.key(), "CHATWORKER_CLUSTER_TLS_CA", node.ca()));
+        }
         processes.add(builder.start());
         if (i == 0) {
           workers.add(awaitReady(processes.get(0), logFile));
@@ -84,7 +101,7 @@ final class WorkerCluster implements AutoCloseable {
       BenchSupport.log("workers ready: %s (logs in %s)", workers.stream().map(w -> w.nodeId + " http=" + w.httpPort)
           .toList(), dir);
       Vertx client = clusteredClient(new ClusterSettings(clusterName, "127.0.0.1", ports.get(count),
-          List.of(members.split(",")), 1, 5));
+          List.of(members.split(",")), 1, 5).withTls(tlsDir == null ? null : pemFiles(tlsDir, "client")));
       WorkerCluster cluster = new WorkerCluster(workers, client);
       cluster.awaitEveryWorkerServes();
       return cluster;
@@ -149,9 +166,14 @@ final class WorkerCluster implements AutoCloseable {
     }, Duration.ofSeconds(120), "a worker to log its ready line (see " + logFile + ")");
   }
 
+  private static PemFiles pemFiles(Path tlsDir, String name) {
+    Path dir = tlsDir.toAbsolutePath();
+    return new PemFiles(dir.resolve(name + ".pem").toString(), dir.resolve(name + ".key").toString(),
+        dir.resolve("ca.pem").toString());
+  }
+
   private static Vertx clusteredClient(ClusterSettings settings) {
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0);
+    VertxOptions options = EventBusSetup.configure(new VertxOptions(), settings);
     return await(Vertx.builder().with(options).withClusterManager(HazelcastSetup.clusterManager(settings, true))
         .buildClustered(), Duration.ofMinutes(2));
   }

@@ -3,9 +3,11 @@ package chatworker.chaos;
 import chatworker.api.Addresses;
 import chatworker.cli.SubmitClient;
 import chatworker.cluster.ClusterSettings;
+import chatworker.cluster.EventBusSetup;
 import chatworker.cluster.HazelcastSetup;
 import chatworker.testing.Await;
 import chatworker.testing.RedisServer;
+import chatworker.tls.PemFiles;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -181,11 +183,14 @@ public final class ChaosRun {
 
   /** A clustered Vert.x that joins the nodes as a Hazelcast lite member (holds no data). */
   private static Vertx clientVertx(NodeFleet fleet) throws Exception {
+    // scripts/chaos.sh --tls exports the nodes' TLS settings; the client joins with its own certificate.
+    String clientCert = System.getenv("CHATWORKER_CHAOS_CLIENT_TLS_CERT");
     ClusterSettings settings = new ClusterSettings(fleet.clusterName, "127.0.0.1", NodeFleet.freePort(),
-        List.of(fleet.members().split(",")), 1, 5);
+        List.of(fleet.members().split(",")), 1, 5).withTls(clientCert == null ? null
+            : new PemFiles(clientCert, System.getenv("CHATWORKER_CHAOS_CLIENT_TLS_KEY"),
+                System.getenv("CHATWORKER_CLUSTER_TLS_CA")));
     HazelcastClusterManager cm = HazelcastSetup.clusterManager(settings, true);
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0);
+    VertxOptions options = EventBusSetup.configure(new VertxOptions(), settings);
     return Vertx.builder().with(options).withClusterManager(cm).buildClustered()
         .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
   }

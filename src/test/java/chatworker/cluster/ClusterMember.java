@@ -25,17 +25,17 @@ final class ClusterMember implements AutoCloseable {
 
   private final Vertx vertx;
   private final HazelcastClusterManager manager;
+  private volatile NodeVerticle node;
 
   private ClusterMember(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
     this.manager = manager;
   }
 
-  /** Joins (or forms) the cluster; the event bus on 127.0.0.1, any free port. */
+  /** Joins (or forms) the cluster; the event bus on the settings' host, any free port, TLS if they say so. */
   static Future<ClusterMember> start(ClusterSettings settings, boolean liteMember) {
     HazelcastClusterManager manager = HazelcastSetup.clusterManager(settings, liteMember);
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0);
+    VertxOptions options = EventBusSetup.configure(new VertxOptions(), settings);
     return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
         .map(vertx -> new ClusterMember(vertx, manager));
   }
@@ -71,7 +71,13 @@ final class ClusterMember implements AutoCloseable {
 
   /** Deploys a whole node (API, generation, status) with {@code config}; completes once it takes jobs. */
   Future<String> deployNode(JsonObject config) {
-    return vertx.deployVerticle(new NodeVerticle(config, nodeId(), manager::getNodes));
+    node = new NodeVerticle(config, nodeId(), manager::getNodes);
+    return vertx.deployVerticle(node);
+  }
+
+  /** The HTTP port of the node deployed here. */
+  int httpPort() {
+    return node.httpPort();
   }
 
   /** As {@link #deployNode}, answering the node itself (e.g. for its HTTP port). */

@@ -16,7 +16,7 @@ import javax.net.ssl.TrustManagerFactory;
  * A throwaway CA and a server certificate for {@code 127.0.0.1}/{@code localhost}, made with the
  * {@code openssl} CLI into a directory, and an {@link SSLContext} that trusts that CA.
  */
-final class TlsCertificates {
+public final class TlsCertificates {
 
   static final String CA_CERT = "ca.crt";
   static final String SERVER_CERT = "server.crt";
@@ -70,7 +70,7 @@ final class TlsCertificates {
   }
 
   /** An SSLContext whose only trusted root is the PEM certificate at {@code caCert}. */
-  static SSLContext trusting(Path caCert) {
+  public static SSLContext trusting(Path caCert) {
     try (InputStream in = Files.newInputStream(caCert)) {
       Certificate ca = CertificateFactory.getInstance("X.509").generateCertificate(in);
       KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
