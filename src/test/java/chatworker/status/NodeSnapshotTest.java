@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import chatworker.redis.RedisHealth;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,15 +24,15 @@ class NodeSnapshotTest {
 
   /**
    * Verifies that /status holds the contract's fields as before (node, members, Redis with its
-   * topology, jobs) plus ready, models and startedAt.
+   * topology, jobs) plus ready, models, startedAt and tls (clear text until told otherwise).
    */
   @Test
-  @DisplayName("status: the contract's fields plus ready, models and startedAt")
+  @DisplayName("status: the contract's fields plus ready, models, startedAt and tls")
   void statusHasTheContractFieldsAndTheConsoleOnes() {
     JsonObject status = node.status();
 
     assertThat(status.fieldNames()).containsExactlyInAnyOrder("nodeId", "clusterMembers", "redis", "jobs",
-        "ready", "models", "startedAt");
+        "ready", "models", "startedAt", "tls");
     assertThat(status.getString("nodeId")).isEqualTo("node-a");
     assertThat(status.getJsonArray("clusterMembers").getList()).containsExactly("node-b", "node-a");
     assertThat(status.getJsonObject("redis").getString("breaker")).isEqualTo("CLOSED");
@@ -40,6 +41,18 @@ class NodeSnapshotTest {
     assertThat(status.getJsonObject("ready")).isEqualTo(new JsonObject("{\"status\":\"UP\",\"reasons\":[]}"));
     assertThat(status.getJsonObject("models")).isEqualTo(new JsonObject("{\"builtin\":true,\"openai\":true}"));
     assertThat(status.getLong("startedAt")).isEqualTo(STARTED_AT);
+    assertThat(status.getJsonObject("tls"))
+        .isEqualTo(new JsonObject("{\"eventBus\":false,\"certificateValidUntil\":null,\"https\":false}"));
+  }
+
+  /** Verifies that /status says what is encrypted once the node is told: the event bus until when, HTTPS. */
+  @Test
+  @DisplayName("status: tls names the event bus certificate's end and HTTPS")
+  void statusSaysWhatIsEncrypted() {
+    node.tls(Instant.parse("2027-01-01T00:00:00Z"), true);
+
+    assertThat(node.status().getJsonObject("tls")).isEqualTo(new JsonObject(
+        "{\"eventBus\":true,\"certificateValidUntil\":\"2027-01-01T00:00:00Z\",\"https\":true}"));
   }
 
   /**
