@@ -17,6 +17,7 @@ import chatworker.tls.PemFiles;
 import chatworker.tls.TlsCheck;
 import chatworker.tls.TlsRejectFilter;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -249,22 +250,33 @@ class EventBusTlsTest {
     }
   }
 
-  /** Generates on {@code chatId} one after another until {@code stop}; each must succeed; answers how many. */
+  /**
+   * Generates on {@code chatId} one after another until {@code stop}; each must succeed; answers how
+   * many. Each reply starts the next from its own callback, and the last completes one promise: a chain of
+   * composed futures thousands deep would overflow the stack when it completes.
+   */
   private static Future<Integer> keepGenerating(String chatId, AtomicBoolean stop, Map<String, Integer> servedBy) {
-    return next(chatId, stop, servedBy, 0);
+    Promise<Integer> done = Promise.promise();
+    generate(chatId, stop, servedBy, 0, done);
+    return done.future();
   }
 
-  private static Future<Integer> next(String chatId, AtomicBoolean stop, Map<String, Integer> servedBy, int done) {
+  private static void generate(String chatId, AtomicBoolean stop, Map<String, Integer> servedBy, int count,
+      Promise<Integer> done) {
     if (stop.get()) {
-      return Future.succeededFuture(done);
+      done.complete(count);
+      return;
     }
-    return client.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId).put("jobId", "good-" + done)
-            .put("text", "turn " + done))
-        .compose(reply -> {
-          synchronized (servedBy) {
-            servedBy.merge(reply.getString("node"), 1, Integer::sum);
+    client.request(Addresses.GENERATE, new JsonObject().put("chatId", chatId).put("jobId", "good-" + count)
+        .put("text", "turn " + count)).onComplete(reply -> {
+          if (reply.failed()) {
+            done.fail(reply.cause());
+            return;
           }
-          return next(chatId, stop, servedBy, done + 1);
+          synchronized (servedBy) {
+            servedBy.merge(reply.result().getString("node"), 1, Integer::sum);
+          }
+          generate(chatId, stop, servedBy, count + 1, done);
         });
   }
 
