@@ -144,7 +144,7 @@ class HttpSubmitClientTest {
     String nobody = "http://127.0.0.1:" + LocalPorts.free("127.0.0.1");
     assertThat(submitRaw("--http", nobody, "--verbose", "--resends", "1", "--text", "hi").exit())
         .isEqualTo(ExitCodes.NO_ANSWER);
-    assertThat(submitRaw("--http", "ftp://127.0.0.1/", "--text", "hi").exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(submitRaw("--http", "ftp://127.0.0.1/", "--verbose", "--text", "hi").exit()).isEqualTo(ExitCodes.USAGE);
 
     Run refused = submitRaw("--http", url, "--api-key", "not-the-" + KEY, "--verbose", "--text", "hi");
     assertThat(refused.exit()).isEqualTo(ExitCodes.UNAUTHORIZED);
