@@ -77,9 +77,7 @@ class ConsoleClusterBrowserTest {
   /** The second member first: the first is the Hazelcast master, and a cluster closes faster that way. */
   @AfterAll
   static void closeMembers() {
-    for (int i = members.size() - 1; i >= 0; i--) {
-      members.get(i).close();
-    }
+    ClusterMember.closeAll(members);
   }
 
   /**

@@ -78,10 +78,7 @@ class ConsoleClusterTest {
 
   @AfterAll
   static void closeMembers() {
-    for (int i = members.size() - 1; i >= 0; i--) {
-      members.get(i).close();
-    }
-    members.clear();
+    ClusterMember.closeAll(members);
   }
 
   /**

@@ -130,10 +130,7 @@ class EventBusTlsTest {
 
   @AfterAll
   static void closeMembers() {
-    for (int i = members.size() - 1; i >= 0; i--) {
-      members.get(i).close();
-    }
-    members.clear();
+    ClusterMember.closeAll(members);
     levelsBefore.forEach((name, level) -> ((Logger) LoggerFactory.getLogger(name)).setLevel(level));
   }
 

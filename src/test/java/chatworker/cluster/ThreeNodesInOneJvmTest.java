@@ -80,10 +80,7 @@ class ThreeNodesInOneJvmTest {
    */
   @AfterAll
   static void closeMembers() {
-    for (int i = members.size() - 1; i >= 0; i--) {
-      members.get(i).close();
-    }
-    members.clear();
+    ClusterMember.closeAll(members);
   }
 
   /**
