@@ -77,7 +77,8 @@ function memberCard(nodeId) {
     el('p', { class: 'member-note' }),
     el('div', { class: 'health' },
       el('span', { class: 'health-item' }, 'breaker ', el('span', { class: 'breaker pill' }, '–')),
-      el('span', { class: 'health-item' }, el('span', { class: 'ready pill' }, '–'))),
+      el('span', { class: 'health-item' }, el('span', { class: 'ready pill' }, '–')),
+      el('span', { class: 'health-item tls' }, '–')),
     el('ul', { class: 'reasons' }),
     el('dl', { class: 'stats' },
       stat('ok', 'rate-ok', 'jobs/s'), stat('failed', 'rate-failed', 'jobs/s'), stat('in flight', 'inflight'),
@@ -89,6 +90,21 @@ function memberCard(nodeId) {
     el('p', { class: 'chart-span' }),
     el('div', { class: 'failures-box' }, el('h4', {}, 'failures by code, last 2 s'), el('ul', { class: 'failures' })),
     el('p', { class: 'totals' }));
+}
+
+/** What the member encrypts (docs/SECURITY.md): the event bus, until its certificate ends, and HTTPS. */
+function renderTls(card, tls) {
+  const box = card.querySelector('.tls');
+  if (!tls) {
+    box.textContent = '';
+    return;
+  }
+  const until = tls.certificateValidUntil ? tls.certificateValidUntil.slice(0, 10) : null;
+  box.textContent = (tls.eventBus ? `event bus TLS${until ? ` until ${until}` : ''}` : 'event bus in clear')
+    + (tls.https ? ' · HTTPS' : '');
+  box.title = tls.eventBus
+    ? `mutual TLS between members; this node's certificate is valid until ${tls.certificateValidUntil}`
+    : 'the event bus between members is not encrypted (CHATWORKER_CLUSTER_TLS_* unset)';
 }
 
 function updateCard(card, member, view) {
@@ -114,6 +130,7 @@ function updateCard(card, member, view) {
   readyPill.textContent = ready.status === 'UP' ? 'ready' : 'not ready';
   readyPill.dataset.value = ready.status === 'UP' ? 'up' : 'down';
   card.querySelector('.reasons').replaceChildren(...(ready.reasons ?? []).map(r => el('li', {}, r)));
+  renderTls(card, status.tls);
 
   const rates = rateSeries(samples);
   const last = rates.at(-1);

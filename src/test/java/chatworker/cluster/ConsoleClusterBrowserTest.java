@@ -94,6 +94,7 @@ class ConsoleClusterBrowserTest {
     for (String nodeId : nodeIds) {
       assertThat(member(nodeId, ".breaker")).isEqualTo("CLOSED");
       assertThat(member(nodeId, ".ready")).isEqualTo("ready");
+      assertThat(member(nodeId, ".tls")).isEqualTo("event bus in clear");
     }
     assertThat(browser.find("#topology .topology-mode").getText()).isEqualTo("standalone");
     assertThat(browser.find("#topology .masters").getText()).contains("127.0.0.1:" + redis.server().port());
