@@ -60,9 +60,7 @@ class HttpNodeKilledTest {
   @Test
   @DisplayName("kill -9 of the node running HTTP jobs: the node that carried them resends; every client gets its answer")
   void killedNodesJobsAreAnsweredByResend() throws Exception {
-    cluster = ProcessCluster.start("http-node-killed", redis.server().url(), 2, new JsonObject()
-        .put("generation", new JsonObject().put("lockLeaseMs", LEASE_MS))
-        .put("cluster", new JsonObject().put("heartbeatIntervalSeconds", 1).put("maxNoHeartbeatSeconds", 5)));
+    cluster = ProcessCluster.start("http-node-killed", redis.server().url(), 2, ProcessCluster.nodeKillOverrides(LEASE_MS));
     NodeProcess gateway = cluster.node(0);
     NodeProcess victim = cluster.node(1);
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

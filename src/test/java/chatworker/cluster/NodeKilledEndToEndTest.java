@@ -52,9 +52,7 @@ class NodeKilledEndToEndTest {
   @Test
   @DisplayName("kill -9 of a node mid-run: every job completes exactly once, locks expire, survivors forget it")
   void killedNodeIsSurvived() throws IOException {
-    cluster = ProcessCluster.start("node-killed", redis.server().url(), 3, new JsonObject()
-        .put("generation", new JsonObject().put("lockLeaseMs", LEASE_MS))
-        .put("cluster", new JsonObject().put("heartbeatIntervalSeconds", 1).put("maxNoHeartbeatSeconds", 5)));
+    cluster = ProcessCluster.start("node-killed", redis.server().url(), 3, ProcessCluster.nodeKillOverrides(LEASE_MS));
     // The first node is Hazelcast's master: its death also moves the master role and its partitions.
     NodeProcess victim = cluster.node(0);
     List<NodeProcess> survivors = cluster.nodes().subList(1, 3);

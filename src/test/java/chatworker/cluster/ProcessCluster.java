@@ -43,6 +43,16 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   /**
+   * The overrides of a test that kills a node: chat locks with a lease of {@code lockLeaseMs}, and a
+   * Hazelcast that declares a silent member dead within 5 s (heartbeat every second) instead of 60.
+   */
+  static JsonObject nodeKillOverrides(long lockLeaseMs) {
+    return new JsonObject()
+        .put("generation", new JsonObject().put("lockLeaseMs", lockLeaseMs))
+        .put("cluster", new JsonObject().put("heartbeatIntervalSeconds", 1).put("maxNoHeartbeatSeconds", 5));
+  }
+
+  /**
    * Writes the configuration (conf/chat-worker.json with {@code overrides} merged in, section by
    * section) and starts {@code count} nodes; returns once each is ready and sees all the others.
    */
