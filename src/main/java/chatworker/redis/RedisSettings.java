@@ -87,6 +87,10 @@ public record RedisSettings(
     require(healthCheckIntervalMs > 0, "redis.healthCheckIntervalMs must be positive");
     require(readIdleTimeoutMs > healthCheckIntervalMs,
         "redis.readIdleTimeoutMs must exceed redis.healthCheckIntervalMs");
+    // A connection whose WAITs block in Redis reads nothing meanwhile, its PINGs included: two WAITs
+    // in a row must not look like a half-open socket.
+    require(durabilityReplicas == 0 || readIdleTimeoutMs > durabilityWaitTimeoutMs * 2,
+        "redis.readIdleTimeoutMs must exceed twice redis.durability.waitTimeoutMs with durability on");
     require(reconnectInitialDelayMs > 0 && reconnectMaxDelayMs >= reconnectInitialDelayMs,
         "redis.reconnect delays must be positive, max >= initial");
     require(retryInitialDelayMs > 0 && retryMaxDelayMs >= retryInitialDelayMs,

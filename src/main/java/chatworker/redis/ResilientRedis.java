@@ -1,6 +1,7 @@
 package chatworker.redis;
 
 import chatworker.redis.RedisFailure.Kind;
+import chatworker.redis.SlotChooser.Use;
 import chatworker.time.Deadline;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -130,7 +131,7 @@ public final class ResilientRedis {
    * deadline.
    */
   public Future<Response> send(Request request, boolean idempotent, Deadline deadline) {
-    return send(request, idempotent, deadline, chooser.ordinaryLimit);
+    return send(request, idempotent, deadline, Use.ORDINARY);
   }
 
   /**
@@ -140,7 +141,7 @@ public final class ResilientRedis {
    * through instead of leaving their locks to the lease (and their chats locked meanwhile).
    */
   public Future<Response> sendCleanUp(Request request, boolean idempotent, Deadline deadline) {
-    return send(request, idempotent, deadline, chooser.cleanUpLimit);
+    return send(request, idempotent, deadline, Use.CLEAN_UP);
   }
 
   /**
@@ -155,15 +156,15 @@ public final class ResilientRedis {
     if (refused != null) {
       return fail(refused);
     }
-    return call(acks.durable(request), acks.cost(), chooser.ordinaryLimit, idempotent, deadline);
+    return call(acks.durable(request), acks.cost(), Use.DURABLE, idempotent, deadline);
   }
 
-  private Future<Response> send(Request request, boolean idempotent, Deadline deadline, int limit) {
+  private Future<Response> send(Request request, boolean idempotent, Deadline deadline, Use use) {
     RedisFailure refused = RedisErrors.refuse(request);
     if (refused != null) {
       return fail(refused);
     }
-    return call(conn -> conn.send(request), 1, limit, idempotent, deadline);
+    return call(conn -> conn.send(request), 1, use, idempotent, deadline);
   }
 
   /**
@@ -177,11 +178,11 @@ public final class ResilientRedis {
         return fail(refused);
       }
     }
-    return call(conn -> conn.batch(requests), requests.size(), chooser.ordinaryLimit, idempotent, deadline);
+    return call(conn -> conn.batch(requests), requests.size(), Use.ORDINARY, idempotent, deadline);
   }
 
-  /** {@code limit}: how full (in-flight commands) a connection may be for this call to be sent on it. */
-  private <T> Future<T> call(Function<RedisConnection, Future<T>> operation, int cost, int limit,
+  /** {@code use}: what the call is for, which decides the connections it may take and how full (SlotChooser). */
+  private <T> Future<T> call(Function<RedisConnection, Future<T>> operation, int cost, Use use,
       boolean idempotent, Deadline deadline) {
     if (shutdown.closing()) {
       return fail(RedisFailure.of(Kind.CLOSED, "the Redis layer is closed"));
@@ -191,7 +192,7 @@ public final class ResilientRedis {
       return fail(RedisFailure.of(Kind.TIMEOUT, "the call's deadline had passed before it was sent"));
     }
     long reconnectGrace = retries.reconnectGraceFromNow();
-    return gate.call(() -> retries.run(operation, cost, limit, idempotent, deadline, reconnectGrace));
+    return gate.call(() -> retries.run(operation, cost, use, idempotent, deadline, reconnectGrace));
   }
 
   /** What a failure means to a caller of the layer (tests classify what they saw with it). */

@@ -49,9 +49,9 @@ final class RetryLoop {
   }
 
   /** Runs the call's attempts, the first at once, until one succeeds or retrying is pointless. */
-  <T> Future<T> run(Function<RedisConnection, Future<T>> operation, int cost, int limit, boolean idempotent,
+  <T> Future<T> run(Function<RedisConnection, Future<T>> operation, int cost, SlotChooser.Use use, boolean idempotent,
       Deadline deadline, long reconnectGrace) {
-    return withRetries(operation, cost, limit, idempotent, deadline, 1, null, reconnectGrace);
+    return withRetries(operation, cost, use, idempotent, deadline, 1, null, reconnectGrace);
   }
 
   /**
@@ -61,9 +61,9 @@ final class RetryLoop {
    * {@code reconnectGrace} (nanoTime) a call that found no connection is retried beyond the attempt
    * limit.
    */
-  private <T> Future<T> withRetries(Function<RedisConnection, Future<T>> operation, int cost, int limit,
+  private <T> Future<T> withRetries(Function<RedisConnection, Future<T>> operation, int cost, SlotChooser.Use use,
       boolean idempotent, Deadline deadline, int attempt, RedisFailure hung, long reconnectGrace) {
-    return this.attempt.run(chooser.pick(cost, limit), operation, cost, deadline).recover(err -> {
+    return this.attempt.run(chooser.pick(cost, use), operation, cost, deadline).recover(err -> {
       RedisFailure failure = (RedisFailure) err;
       RedisFailure firstHang = hung != null ? hung : failure.kind() == Kind.TIMEOUT && failure.outage() ? failure : null;
       if (shutdown.closing()) {
@@ -75,7 +75,7 @@ final class RetryLoop {
         long delay = Math.max(1, backoff.delay(failure, attempt));
         if (delay < deadline.remainingMillis()) {
           Promise<T> retried = Promise.promise();
-          vertx.setTimer(delay, t -> withRetries(operation, cost, limit, idempotent, deadline, attempt + 1, firstHang,
+          vertx.setTimer(delay, t -> withRetries(operation, cost, use, idempotent, deadline, attempt + 1, firstHang,
                   reconnectGrace).onComplete(retried));
           return retried.future();
         }

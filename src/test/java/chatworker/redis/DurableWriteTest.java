@@ -8,10 +8,14 @@ import chatworker.testing.Await;
 import chatworker.testing.RedisExtension;
 import chatworker.testing.RedisServer;
 import chatworker.time.Deadline;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,6 +98,34 @@ class DurableWriteTest {
       Await.until(() -> layer.redis.sendDurable(Request.cmd(Command.SET).arg("lonely").arg("2"), true,
           Deadline.inMillis(2_000)).toCompletionStage().toCompletableFuture()
           .handle((ok, failed) -> failed == null).join(), Duration.ofSeconds(20), "a durable write with the replica back");
+    }
+  }
+
+  /**
+   * Verifies that a durable write's {@code WAIT}, which blocks the connection it is sent on, does not
+   * hold up ordinary calls: while a WAIT is blocked in Redis (no replica, so it waits its whole
+   * timeout), 40 GETs sent round robin from outside the event loops all answer before it. Without the
+   * durable lane about a quarter of them share the WAIT's connection and answer only after it.
+   */
+  @Test
+  @DisplayName("Ordinary calls are not held up behind a durable write's WAIT")
+  void ordinaryCallsDoNotWaitBehindAWait() {
+    RedisSettings settings = RedisSettings.fromJson(LayerHarness.fastJson(master.server().url())
+        .put("commandTimeoutMs", 20_000).put("defaultDeadlineMs", 20_000).put("readIdleTimeoutMs", 20_000)
+        .put("durability", new JsonObject().put("replicas", 1).put("waitTimeoutMs", 5_000)));
+    try (LayerHarness layer = new LayerHarness(settings)) {
+      Future<Response> durable = layer.redis.sendDurable(Request.cmd(Command.SET).arg("k").arg("v"), true,
+          Deadline.inMillis(20_000));
+      Await.until(() -> master.server().command("INFO", "clients").contains("blocked_clients:1"),
+          Duration.ofSeconds(5), "the durable write's WAIT to block its connection in Redis");
+      List<Future<Response>> reads = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        reads.add(layer.redis.send(Request.cmd(Command.GET).arg("k"), true, Deadline.inMillis(20_000)));
+      }
+      await(Future.all(reads));
+      assertThat(durable.isComplete()).as("the WAIT is still blocked when every read has answered").isFalse();
+      assertThat(reads).allSatisfy(read -> assertThat(read.result().toString()).isEqualTo("v"));
+      assertThat(LayerHarness.failureOf(durable).kind()).isEqualTo(Kind.NOT_REPLICATED);
     }
   }
 }

@@ -32,6 +32,9 @@ class RedisSettingsTest {
     assertThatThrownBy(() -> RedisSettings.fromJson(new JsonObject().put("commandTimeoutMs", 500)
         .put("durability", new JsonObject().put("replicas", 1).put("waitTimeoutMs", 300))))
         .hasMessageContaining("less than half of redis.commandTimeoutMs");
+    assertThatThrownBy(() -> RedisSettings.fromJson(new JsonObject().put("commandTimeoutMs", 10_000)
+        .put("readIdleTimeoutMs", 1_100).put("durability", new JsonObject().put("replicas", 1).put("waitTimeoutMs", 600))))
+        .hasMessageContaining("twice redis.durability.waitTimeoutMs");
     assertThat(RedisSettings.fromJson(new JsonObject()).durabilityReplicas()).isZero();
   }
 }
