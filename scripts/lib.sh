@@ -87,19 +87,24 @@ config_redis_url() {
   sed -n 's/.*"url"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1
 }
 
-# Prints the class path to run the test-scope class chatworker.bench.$1 (target/classes, test-classes
-# and the dependencies), compiling the test classes first when the class or the dependency list is
-# missing, or a source or the pom is newer than them.
-bench_classpath() {
-  local name=$1
-  local classpath_file="$ROOT/target/bench-$name-classpath.txt"
-  local class="$ROOT/target/test-classes/chatworker/bench/$name.class"
-  if [[ ! -f "$class" || ! -f "$classpath_file" ]] \
-    || [[ -n "$(find "$ROOT/src" "$ROOT/pom.xml" -newer "$class" -type f -print -quit)" ]] \
+# Prints the class path to run the test-scope class $1 (fully qualified, e.g. chatworker.testing.TopologyMain):
+# target/classes, test-classes and the dependencies, compiling the test classes first when the class or
+# the dependency list is missing, or a source or the pom is newer than them.
+test_classpath() {
+  local class=$1
+  local classpath_file="$ROOT/target/classpath-$class.txt"
+  local class_file="$ROOT/target/test-classes/${class//.//}.class"
+  if [[ ! -f "$class_file" || ! -f "$classpath_file" ]] \
+    || [[ -n "$(find "$ROOT/src" "$ROOT/pom.xml" -newer "$class_file" -type f -print -quit)" ]] \
     || [[ "$ROOT/pom.xml" -nt "$classpath_file" ]]; then
     log "building test classes ..."
     (cd "$ROOT" && mvn -q -B -Dstyle.color=never test-compile dependency:build-classpath \
       -Dmdep.outputFile="$classpath_file" >&2)
   fi
   printf '%s\n' "$ROOT/target/classes:$ROOT/target/test-classes:$(cat "$classpath_file")"
+}
+
+# The class path to run the benchmark chatworker.bench.$1 (see test_classpath).
+bench_classpath() {
+  test_classpath "chatworker.bench.$1"
 }

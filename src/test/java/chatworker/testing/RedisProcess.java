@@ -42,6 +42,10 @@ final class RedisProcess {
     return process.isAlive();
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   boolean isPaused() {
     return paused;
   }

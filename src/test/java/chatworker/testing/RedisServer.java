@@ -153,6 +153,12 @@ public final class RedisServer implements AutoCloseable {
     return p != null && p.isAlive();
   }
 
+  /** The process id of the running server, for people who want to signal it by hand; -1 when not running. */
+  public long pid() {
+    RedisProcess p = process;
+    return p != null && p.isAlive() ? p.pid() : -1;
+  }
+
   /** Whether the process is frozen by {@link #pause()}. */
   public boolean isPaused() {
     RedisProcess p = process;
