@@ -72,7 +72,11 @@ final class HealthChecks implements ConnectionSlot.Listener {
 
   @Override
   public void authRejected(ConnectionSlot slot, String reason) {
-    if (!authRejected) {
+    if (!authRejected && settings.mode() == RedisMode.SENTINEL && RedisErrors.noEndpointAnswered(reason)) {
+      log.error("Redis sentinels refused the configured credentials ({}); the client logs into the sentinels "
+          + "with the URL's credentials too, so they must accept them; retrying every {} ms", reason,
+          settings.authRetryDelayMs());
+    } else if (!authRejected) {
       log.error("Redis refused the configured credentials ({}); retrying every {} ms", reason,
           settings.authRetryDelayMs());
     }
