@@ -265,7 +265,7 @@ final class ConnectionSlot {
 
   private void attemptFailed(Throwable cause) {
     failedAttempts++;
-    String reason = String.valueOf(cause.getMessage());
+    String reason = RedisErrors.oneLine(cause.getMessage());
     if (failedAttempts == 1) {
       log.warn("Redis connection {} could not connect to {}: {}; retrying with backoff", index,
           settings.redactedUrl(), reason);

@@ -11,6 +11,7 @@ import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,8 @@ final class HealthChecks implements ConnectionSlot.Listener {
   private final CommandAttempt attempt;
   private final AtomicLong reconnects = new AtomicLong();
   private final AtomicLong lastPingMicros = new AtomicLong(-1);
-  private volatile boolean authRejected;
+  /** The slots connect on event loops of their own: the first to be refused logs it, once. */
+  private final AtomicBoolean authRejected = new AtomicBoolean();
   private volatile boolean stopped;
   private long timer = -1;
 
@@ -63,7 +65,7 @@ final class HealthChecks implements ConnectionSlot.Listener {
 
   @Override
   public void connected(ConnectionSlot slot, boolean afterLoss) {
-    authRejected = false;
+    authRejected.set(false);
     if (afterLoss) {
       reconnects.incrementAndGet();
     }
@@ -72,11 +74,17 @@ final class HealthChecks implements ConnectionSlot.Listener {
 
   @Override
   public void authRejected(ConnectionSlot slot, String reason) {
-    if (!authRejected) {
+    if (!authRejected.compareAndSet(false, true)) {
+      return;
+    }
+    if (settings.mode() == RedisMode.SENTINEL && RedisErrors.noEndpointAnswered(reason)) {
+      log.error("Redis sentinels refused the configured credentials ({}); the client logs into the sentinels "
+          + "with the URL's credentials too, so they must accept them; retrying every {} ms", reason,
+          settings.authRetryDelayMs());
+    } else {
       log.error("Redis refused the configured credentials ({}); retrying every {} ms", reason,
           settings.authRetryDelayMs());
     }
-    authRejected = true;
   }
 
   /**
@@ -139,6 +147,6 @@ final class HealthChecks implements ConnectionSlot.Listener {
 
   /** Redis refused the configured credentials on the last connect attempt. */
   boolean authRejected() {
-    return authRejected;
+    return authRejected.get();
   }
 }

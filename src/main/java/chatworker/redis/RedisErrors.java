@@ -139,7 +139,9 @@ final class RedisErrors {
    */
   static boolean authRefused(String reason) {
     for (String code : AUTH_REFUSED) {
-      if (reason.startsWith(code)) {
+      // A sentinel or cluster client that found no endpoint to serve lists each one's failure as
+      // "- <error>", a failed batch (the sentinel client's topology read) as "ERR [i] <error>".
+      if (reason.startsWith(code) || reason.contains("- " + code) || reason.contains("] " + code)) {
         return true;
       }
     }
@@ -149,6 +151,19 @@ final class RedisErrors {
       }
     }
     return false;
+  }
+
+  /**
+   * True when a connect attempt failed because the client could ask none of the sentinels or seed
+   * nodes (it then lists each one's failure): in sentinel mode, the data nodes were not tried.
+   */
+  static boolean noEndpointAnswered(String reason) {
+    return reason.startsWith("Cannot connect to any of the provided endpoints");
+  }
+
+  /** A failure's message on one line, for a log line (the client puts one line per endpoint tried). */
+  static String oneLine(String message) {
+    return String.valueOf(message).replace("\r", "").replace("\n", " ");
   }
 
   /** True when the command met a socket that had closed before it was written. */

@@ -1,11 +1,13 @@
 package chatworker.redis;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -42,6 +44,7 @@ final class SentinelEvents {
 
   private final Vertx vertx;
   private final List<Redis> sentinels;
+  private final SentinelLogins logins;
   private final String masterName;
   private final Listener listener;
   private final RedisConnection[] subscribed;
@@ -49,20 +52,43 @@ final class SentinelEvents {
   private final boolean[] opening;
   private volatile boolean stopped;
 
-  SentinelEvents(Vertx vertx, List<Redis> sentinels, String masterName, Listener listener) {
+  SentinelEvents(Vertx vertx, List<Redis> sentinels, SentinelLogins logins, String masterName, Listener listener) {
     this.vertx = vertx;
     this.sentinels = sentinels;
+    this.logins = logins;
     this.masterName = masterName;
     this.listener = listener;
     this.subscribed = new RedisConnection[sentinels.size()];
     this.opening = new boolean[sentinels.size()];
   }
 
-  /** Subscribes to every sentinel not subscribed yet; called at start and on each topology poll. */
+  /**
+   * Subscribes to every sentinel not subscribed yet, unless it refused the credentials lately
+   * ({@link SentinelLogins}); called at start and on each topology poll.
+   */
   void resubscribe() {
     for (int i = 0; i < sentinels.size(); i++) {
-      if (subscribed[i] == null && !opening[i] && !stopped) {
+      if (subscribed[i] == null && !opening[i] && !stopped && logins.mayAsk(i)) {
         subscribe(i);
+      }
+    }
+  }
+
+  /**
+   * PINGs every subscription (RESP3 allows it on a subscribed connection), on each topology poll: the
+   * sentinels announce nothing between failovers, and a connection that reads nothing is closed by the
+   * read-idle timeout (which is there for sockets left open by refused handshakes). A subscription that
+   * does not answer is dropped and opened again on the next poll.
+   */
+  void ping() {
+    for (int i = 0; i < subscribed.length; i++) {
+      RedisConnection conn = subscribed[i];
+      if (conn != null && !stopped) {
+        int sentinel = i;
+        // The answer also says whether the sentinel serves us (SUBSCRIBE's own is not waited for). In
+        // RESP3 (sentinels of Redis 6 and later) it is a reply, which never mixes with the announcements.
+        conn.send(Request.cmd(Command.PING)).onComplete(done -> logins.ended(sentinel, done.cause()))
+            .onFailure(err -> drop(sentinel, conn));
       }
     }
   }
@@ -79,30 +105,47 @@ final class SentinelEvents {
   /** Runs on the layer's context, as every call here does: the arrays need no locks. */
   private void subscribe(int i) {
     opening[i] = true;
-    sentinels.get(i).connect().onComplete(done -> opening[i] = false).onSuccess(conn -> {
+    Future<RedisConnection> connected = sentinels.get(i).connect().onComplete(done -> opening[i] = false);
+    connected.onFailure(err -> logins.ended(i, err)).onSuccess(conn -> {
       if (stopped) {
         ConnectionSlot.forceClose(conn);
         return;
       }
-      conn.handler(this::heard);
-      conn.endHandler(v -> subscribed[i] = null);
-      conn.exceptionHandler(err -> {
-        subscribed[i] = null;
-        ConnectionSlot.forceClose(conn);
+      conn.handler(push -> heard(i, conn, push));
+      conn.endHandler(v -> {
+        if (subscribed[i] == conn) {
+          subscribed[i] = null;
+        }
       });
+      conn.exceptionHandler(err -> drop(i, conn));
       Request subscribe = Request.cmd(Command.SUBSCRIBE).arg(SWITCHED);
       STARTED.forEach(subscribe::arg);
       ABORTED.forEach(subscribe::arg);
       subscribed[i] = conn;
-      conn.send(subscribe).onFailure(err -> {
-        subscribed[i] = null;
-        ConnectionSlot.forceClose(conn);
-      });
+      // The client completes SUBSCRIBE once it is written; an error reply comes to the handler.
+      conn.send(subscribe).onFailure(err -> drop(i, conn));
     });
   }
 
-  /** A pushed message: {@code message, channel, payload}; the payload names the master first. */
-  private void heard(Response push) {
+  /** Closes a subscription that failed; the next poll opens another. */
+  private void drop(int i, RedisConnection conn) {
+    if (subscribed[i] == conn) {
+      subscribed[i] = null;
+    }
+    ConnectionSlot.forceClose(conn);
+  }
+
+  /**
+   * A pushed message: {@code message, channel, payload}; the payload names the master first. Or an
+   * error, the sentinel's answer to SUBSCRIBE: NOAUTH when it wants a password that the URL does not
+   * give (the handshake then passes without a login).
+   */
+  private void heard(int i, RedisConnection conn, Response push) {
+    if (push instanceof ErrorType refusal) {
+      logins.ended(i, refusal);
+      drop(i, conn);
+      return;
+    }
     if (push == null || push.size() < 3 || !"message".equals(String.valueOf(push.get(0)))) {
       return;
     }

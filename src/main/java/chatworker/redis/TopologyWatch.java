@@ -39,6 +39,8 @@ final class TopologyWatch implements SentinelEvents.Listener {
   private final RedisSettings settings;
   private final Function<Request, Future<Response>> clusterSend;
   private final List<Redis> sentinels = new ArrayList<>();
+  /** Sentinel mode: which sentinels may be asked now (one that refused the credentials waits). */
+  private final SentinelLogins logins;
   private final LongAdder redirects;
   private final ReplicaAcks acks;
   private final Consumer<String> masterMoved;
@@ -74,14 +76,21 @@ final class TopologyWatch implements SentinelEvents.Listener {
         ? List.of(new Node(address(settings.url()), null, null, null)) : List.of();
     if (settings.mode() == RedisMode.SENTINEL) {
       for (String url : settings.endpoints()) {
-        // Two connections: one subscribed to the failover announcements, one for the polls.
+        // Two connections: one subscribed to the failover announcements, one for the polls. The URL's
+        // credentials log in here too, as the layer's own client does (ClientOptions).
         RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolSize(2).setMaxPoolWaiting(8);
-        options.getNetClientOptions().setConnectTimeout((int) settings.connectTimeoutMs());
+        options.getNetClientOptions().setConnectTimeout((int) settings.connectTimeoutMs())
+            // A handshake the sentinel refused leaves its socket open (upstream #555): close what reads
+            // nothing for this long. Both connections are used on every poll (the subscription is PINGed).
+            .setReadIdleTimeout((int) Math.max(settings.readIdleTimeoutMs(), 3 * INTERVAL_MS))
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
         sentinels.add(Redis.createClient(vertx, options));
       }
     }
+    this.logins = new SentinelLogins(settings.mode() == RedisMode.SENTINEL ? settings.endpoints() : List.of(),
+        settings.authRetryDelayMs());
     this.events = settings.mode() == RedisMode.SENTINEL
-        ? new SentinelEvents(vertx, sentinels, settings.masterName(), this) : null;
+        ? new SentinelEvents(vertx, sentinels, logins, settings.masterName(), this) : null;
   }
 
   /** Sentinel mode: the master the sentinels name ({@code ip:port}), or null when not known (yet). */
@@ -153,6 +162,7 @@ final class TopologyWatch implements SentinelEvents.Listener {
     pollingSinceNanos = now;
     if (events != null) {
       events.resubscribe();
+      events.ping();
     }
     Future<Void> read = settings.mode() == RedisMode.SENTINEL ? readSentinel() : readCluster();
     read.onComplete(done -> {
@@ -165,12 +175,18 @@ final class TopologyWatch implements SentinelEvents.Listener {
 
   /**
    * Asks every sentinel for the master and takes the address a majority names (one that has not
-   * heard of a failover yet is outvoted); the replicas as the first that answers sees them.
+   * heard of a failover yet is outvoted); the replicas as the first that answers sees them. A sentinel
+   * that refused the credentials is not asked until {@link SentinelLogins} says so.
    */
   private Future<Void> readSentinel() {
     String name = settings.masterName();
-    List<Future<Response>> named = sentinels.stream()
-        .map(s -> s.send(Request.cmd(Command.SENTINEL).arg("GET-MASTER-ADDR-BY-NAME").arg(name))).toList();
+    List<Future<Response>> named = new ArrayList<>();
+    for (int i = 0; i < sentinels.size(); i++) {
+      int sentinel = i;
+      named.add(!logins.mayAsk(i) ? Future.failedFuture("not asked: it refused the credentials")
+          : sentinels.get(i).send(Request.cmd(Command.SENTINEL).arg("GET-MASTER-ADDR-BY-NAME").arg(name))
+              .andThen(answer -> logins.ended(sentinel, answer.cause())));
+    }
     return Future.join(named).transform(done -> {
       Map<String, Integer> votes = new HashMap<>();
       for (Future<Response> answer : named) {

@@ -55,6 +55,33 @@ class RedisErrorsTest {
   }
 
   /**
+   * Verifies that a refusal by the sentinels is recognised too: when none of them serves, the
+   * sentinel client fails the connect with one line per sentinel ({@code - <error>}), the error of its
+   * topology read being a failed batch ({@code ERR [i] NOAUTH …}) when the sentinel wants a password
+   * the URL does not give; that such a failure says no endpoint answered; and that its log form is one
+   * line.
+   */
+  @Test
+  @DisplayName("A login refused by every sentinel is recognised, and logged on one line")
+  void refusalBySentinelsIsRecognised() {
+    String wrongPassword = "Cannot connect to any of the provided endpoints\n"
+        + "- WRONGPASS invalid username-password pair or user is disabled.\n"
+        + "- WRONGPASS invalid username-password pair or user is disabled.";
+    String noPassword = "Cannot connect to any of the provided endpoints\n"
+        + "- ERR [0] NOAUTH Authentication required.\nERR [1] NOAUTH Authentication required.";
+    String down = "Cannot connect to any of the provided endpoints\n"
+        + "- io.netty.channel.AbstractChannel$AnnotatedConnectException: Connection refused: /127.0.0.1:26379";
+    assertThat(RedisErrors.authRefused(wrongPassword)).isTrue();
+    assertThat(RedisErrors.authRefused(noPassword)).isTrue();
+    assertThat(RedisErrors.authRefused(down)).isFalse();
+    assertThat(RedisErrors.noEndpointAnswered(wrongPassword)).isTrue();
+    assertThat(RedisErrors.noEndpointAnswered("WRONGPASS invalid username-password pair or user is disabled.")).isFalse();
+    assertThat(RedisErrors.oneLine(wrongPassword)).doesNotContain("\n")
+        .startsWith("Cannot connect to any of the provided endpoints - WRONGPASS");
+    assertThat(RedisErrors.authRefused(RedisErrors.oneLine(noPassword))).isTrue();
+  }
+
+  /**
    * Verifies how a failover reaches a call: READONLY (a demoted master) and a cluster connection with
    * no socket to the slot's node mean the command did not run, so it may be sent again (NOT_CONNECTED)
    * and the connection is replaced; CLUSTERDOWN is "not ready yet".

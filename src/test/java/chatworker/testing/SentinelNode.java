@@ -26,12 +26,15 @@ final class SentinelNode implements AutoCloseable {
   }
 
   private final Path dir;
+  /** What the fixture's own connection logs in with: null, or {@code [user, password]} ({@code user} may be null). */
+  private final String[] login;
   private int port;
   private volatile RedisProcess process;
   private RespClient client;
 
-  private SentinelNode(Path dir) {
+  private SentinelNode(Path dir, String[] login) {
     this.dir = dir;
+    this.login = login;
   }
 
   /**
@@ -39,9 +42,19 @@ final class SentinelNode implements AutoCloseable {
    * log file are added here) and returns once it answers PING.
    */
   static SentinelNode start(List<String> sentinelLines) {
+    return start(sentinelLines, null, null);
+  }
+
+  /**
+   * Like {@link #start(List)}, for a sentinel that requires a login (its {@code requirepass} or ACL
+   * users are among {@code sentinelLines}): the fixture's own connection logs in as {@code user}
+   * (null: the default user) with {@code password}; a null password means no login.
+   */
+  static SentinelNode start(List<String> sentinelLines, String user, String password) {
     SentinelNode node;
     try {
-      node = new SentinelNode(Files.createTempDirectory("chatworker-sentinel-"));
+      node = new SentinelNode(Files.createTempDirectory("chatworker-sentinel-"),
+          password == null ? null : new String[] {user, password});
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -77,6 +90,7 @@ final class SentinelNode implements AutoCloseable {
     try {
       if (client == null) {
         client = RespClient.connect(RedisServer.HOST, port);
+        logIn();
       }
       return client.command(args);
     } catch (IOException e) {
@@ -135,6 +149,20 @@ final class SentinelNode implements AutoCloseable {
       p.kill(Duration.ofSeconds(2));
     }
     RedisProcess.deleteRecursively(dir);
+  }
+
+  /** Logs the fixture's connection in, if the sentinel wants a login; a refusal closes it. */
+  private void logIn() throws IOException {
+    try {
+      if (login != null && login[0] != null) {
+        client.command("AUTH", login[0], login[1]);
+      } else if (login != null) {
+        client.command("AUTH", login[1]);
+      }
+    } catch (IOException | RuntimeException e) {
+      closeClient();
+      throw e;
+    }
   }
 
   private void closeClient() {

@@ -1,5 +1,7 @@
 package chatworker.testing;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +11,8 @@ import java.util.stream.Collectors;
 /**
  * A Sentinel-managed Redis on loopback: a master, two replicas and three sentinels that monitor it as
  * {@value #MASTER_NAME} (quorum 2, down after 1 s), each a real process on a free port. The data nodes
- * are append-only {@link RedisServer}s, so a killed node restarts with its data.
+ * are append-only {@link RedisServer}s, so a killed node restarts with its data. {@link #start(Auth)}
+ * makes the data nodes (and perhaps the sentinels) require a login.
  *
  * <p>Each operation returns once the topology has settled as the sentinels leave it, so a test can
  * go on without waiting itself. Blocking: for the test thread, never a Vert.x event loop.
@@ -26,8 +29,43 @@ public final class SentinelTopology implements AutoCloseable {
 
   private final List<RedisServer> dataNodes = new ArrayList<>();
   private final List<SentinelNode> sentinels = new ArrayList<>();
+  /** How every data node runs: {@link #DATA_NODE}, with the credentials of {@link Auth} if any. */
+  private final RedisServer.Options dataNode;
 
-  private SentinelTopology() {
+  private SentinelTopology(RedisServer.Options dataNode) {
+    this.dataNode = dataNode;
+  }
+
+  /**
+   * Who must log in where, for {@link #start(Auth)}. The data nodes require {@code password}, for the
+   * default user ({@code requirepass}) or, with a {@code user}, for that ACL user (the default user
+   * off); the replicas sync with it ({@code masteruser}/{@code masterauth}) and the sentinels monitor
+   * with it ({@code sentinel auth-user}/{@code auth-pass}). The sentinels themselves take any client
+   * unless {@code sentinelPassword} is set: then their {@code requirepass} is that password or, with a
+   * {@code sentinelUser}, they also know that ACL user with that password (their default user stays
+   * open, which is how the sentinels reach each other).
+   */
+  public record Auth(String user, String password, String sentinelUser, String sentinelPassword) {
+
+    /** The data nodes require {@code password} ({@code requirepass}); the sentinels take any client. */
+    public static Auth password(String password) {
+      return new Auth(null, password, null, null);
+    }
+
+    /** The data nodes admit only the ACL user {@code user}; the sentinels take any client. */
+    public static Auth aclUser(String user, String password) {
+      return new Auth(user, password, null, null);
+    }
+
+    /** The same, and the sentinels require {@code sentinelPassword} ({@code requirepass}). */
+    public Auth sentinelsRequire(String sentinelPassword) {
+      return new Auth(user, password, null, sentinelPassword);
+    }
+
+    /** The same, and the sentinels know the data nodes' ACL user, with the same password. */
+    public Auth sentinelsKnowTheUser() {
+      return new Auth(user, password, user, password);
+    }
   }
 
   /**
@@ -35,22 +73,36 @@ public final class SentinelTopology implements AutoCloseable {
    * and every sentinel knows the master, both replicas and the two other sentinels.
    */
   public static SentinelTopology start() {
-    SentinelTopology topology = new SentinelTopology();
+    return start(null);
+  }
+
+  /**
+   * Like {@link #start()}, with every data node and perhaps the sentinels requiring a login as
+   * {@code auth} says (null: none). The data nodes' clients ({@link RedisServer#url()}) log in.
+   */
+  public static SentinelTopology start(Auth auth) {
+    RedisServer.Options dataNode = auth == null ? DATA_NODE
+        : auth.user() == null ? DATA_NODE.withPassword(auth.password()).withArg("masterauth", auth.password())
+        : DATA_NODE.withAclUser(auth.user(), auth.password())
+            .withArg("masteruser", auth.user()).withArg("masterauth", auth.password());
+    SentinelTopology topology = new SentinelTopology(dataNode);
     try {
-      RedisServer master = RedisServer.start(DATA_NODE);
+      RedisServer master = RedisServer.start(dataNode);
       topology.dataNodes.add(master);
-      topology.dataNodes.add(RedisServer.start(replicaOf(master)));
-      topology.dataNodes.add(RedisServer.start(replicaOf(master)));
+      topology.dataNodes.add(RedisServer.start(topology.replicaOf(master)));
+      topology.dataNodes.add(RedisServer.start(topology.replicaOf(master)));
       topology.awaitReplicasFollow(master);
       // Sentinels come last: their first INFO of the master then names both replicas (the next comes 10 s
       // later).
-      List<String> config = List.of(
+      List<String> config = new ArrayList<>(List.of(
           "sentinel monitor " + MASTER_NAME + " " + RedisServer.HOST + " " + master.port() + " 2",
           "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
           "sentinel failover-timeout " + MASTER_NAME + " 3000",
-          "sentinel parallel-syncs " + MASTER_NAME + " 2");
+          "sentinel parallel-syncs " + MASTER_NAME + " 2"));
+      config.addAll(sentinelAuthLines(auth));
       for (int i = 0; i < 3; i++) {
-        topology.sentinels.add(SentinelNode.start(config));
+        topology.sentinels.add(auth == null ? SentinelNode.start(config)
+            : SentinelNode.start(config, auth.sentinelUser(), auth.sentinelPassword()));
       }
       String expected = "address=" + RedisServer.HOST + ":" + master.port() + ",slaves=2,sentinels=3";
       Await.until(
@@ -66,6 +118,26 @@ public final class SentinelTopology implements AutoCloseable {
   /** The sentinels' URLs, comma-separated: {@code redis://127.0.0.1:p1,redis://127.0.0.1:p2,…}. */
   public String sentinelUrls() {
     return sentinels.stream().map(SentinelNode::url).collect(Collectors.joining(","));
+  }
+
+  /**
+   * The sentinels' URLs with credentials, comma-separated: {@code redis://user:password@127.0.0.1:p1,…}
+   * ({@code user} null: {@code redis://:password@…}), percent-encoded.
+   */
+  public String sentinelUrls(String user, String password) {
+    String userInfo = (user == null ? "" : encode(user)) + ":" + encode(password) + "@";
+    return sentinels.stream().map(s -> s.url().replace("redis://", "redis://" + userInfo))
+        .collect(Collectors.joining(","));
+  }
+
+  /** How many sentinels there are (three). */
+  public int sentinelCount() {
+    return sentinels.size();
+  }
+
+  /** Runs one command on sentinel {@code i} (logged in as {@link Auth} says) and returns its reply as text. */
+  public String sentinelCommand(int i, String... args) {
+    return sentinels.get(i).command(args);
   }
 
   /** The data node the first sentinel names as master now (after each operation, all name the same). */
@@ -131,8 +203,31 @@ public final class SentinelTopology implements AutoCloseable {
     dataNodes.forEach(RedisServer::close);
   }
 
-  private static RedisServer.Options replicaOf(RedisServer master) {
-    return DATA_NODE.withArg("replicaof", master.host(), Integer.toString(master.port()));
+  private RedisServer.Options replicaOf(RedisServer master) {
+    return dataNode.withArg("replicaof", master.host(), Integer.toString(master.port()));
+  }
+
+  /** How the sentinels log into the data nodes, and what they require of their own clients. */
+  private static List<String> sentinelAuthLines(Auth auth) {
+    List<String> lines = new ArrayList<>();
+    if (auth == null) {
+      return lines;
+    }
+    if (auth.user() != null) {
+      lines.add("sentinel auth-user " + MASTER_NAME + " " + auth.user());
+    }
+    lines.add("sentinel auth-pass " + MASTER_NAME + " " + auth.password());
+    if (auth.sentinelPassword() != null && auth.sentinelUser() == null) {
+      // A sentinel uses its requirepass to log into the other sentinels too: all three share it.
+      lines.add("requirepass " + auth.sentinelPassword());
+    } else if (auth.sentinelPassword() != null) {
+      lines.add("user " + auth.sentinelUser() + " on >" + auth.sentinelPassword() + " ~* &* +@all");
+    }
+    return lines;
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private RedisServer awaitNewMaster(RedisServer old) {
