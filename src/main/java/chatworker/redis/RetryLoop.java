@@ -90,9 +90,11 @@ final class RetryLoop {
     });
   }
 
-  private static boolean retryable(RedisFailure failure, boolean idempotent) {
+  private boolean retryable(RedisFailure failure, boolean idempotent) {
     return switch (failure.kind()) {
-      case NOT_CONNECTED -> true; // never written to any socket
+      // Never written to any socket; but with the credentials refused the next login is
+      // authRetryDelayMs away, so trying again meanwhile only delays the answer.
+      case NOT_CONNECTED -> !chooser.authRejected();
       case CONNECTION_LOST -> idempotent;
       case TIMEOUT -> idempotent && failure.outage(); // the connection hung, not the caller's deadline
       default -> false;

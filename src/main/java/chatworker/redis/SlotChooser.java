@@ -113,6 +113,11 @@ final class SlotChooser {
     return null;
   }
 
+  /** Redis refused the configured credentials on the last connect attempt. */
+  boolean authRejected() {
+    return authRejected.getAsBoolean();
+  }
+
   /** The connections, in index order. */
   List<ConnectionSlot> slots() {
     return slots;

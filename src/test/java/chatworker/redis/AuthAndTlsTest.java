@@ -60,17 +60,22 @@ class AuthAndTlsTest {
 
   /**
    * Verifies that a wrong password fails calls fast with an error that says the credentials were
-   * refused, that readiness reports it, and that the password reaches neither logs nor messages.
+   * refused, that readiness reports it, and that the password reaches neither logs nor messages. A
+   * call is not retried while the credentials stand refused: with a reconnect grace of 8 s (a call that
+   * finds no connection keeps trying that long otherwise) it fails well before that.
    */
   @Test
   @DisplayName("A wrong password fails fast and clearly, and is never logged")
   void wrongPasswordFailsFastWithoutLeakingIt() {
     String wrong = "Wrong-Pa55word-q9";
     String url = "redis://" + USER + ":" + wrong + "@127.0.0.1:" + redisServer.server().port();
-    try (LayerHarness layer = new LayerHarness(LayerHarness.fastSettings(url))) {
+    RedisSettings settings = RedisSettings.fromJson(LayerHarness.fastJson(url).put("connectTimeoutMs", 8_000));
+    try (LayerHarness layer = new LayerHarness(settings)) {
       Await.until(() -> layer.redis.health().authRejected(), Duration.ofSeconds(10), "credentials refused");
+      long started = System.nanoTime();
       RedisFailure failure = LayerHarness.failureOf(
-          layer.redis.send(Request.cmd(Command.GET).arg("k"), true, Deadline.inMillis(10_000)));
+          layer.redis.send(Request.cmd(Command.GET).arg("k"), true, Deadline.inMillis(20_000)));
+      assertThat((System.nanoTime() - started) / 1_000_000).as("ms until the call failed").isLessThan(4_000);
       assertThat(failure.getMessage()).contains("refused the configured credentials").doesNotContain(wrong);
       assertThat(layer.redis.health().ready()).isFalse();
       assertThat(layer.redis.health().toJson().encode()).doesNotContain(wrong);
