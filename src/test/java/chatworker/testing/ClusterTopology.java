@@ -183,9 +183,21 @@ public final class ClusterTopology implements AutoCloseable {
         "the cluster to form with a replica in sync for each master");
   }
 
-  /** Waits until {@code condition} holds, every live node is ok and all share one view. */
+  /**
+   * Waits until {@code condition} holds, every live node is ok and all share one view. A node that
+   * answers LOADING (a restarted one reading its data back) is not settled yet.
+   */
   private void awaitSettled(BooleanSupplier condition, String what) {
-    Await.until(() -> settled() && condition.getAsBoolean(), TIMEOUT, what + ", the cluster ok and agreed");
+    Await.until(() -> {
+      try {
+        return settled() && condition.getAsBoolean();
+      } catch (RespClient.ErrorReply e) {
+        if (String.valueOf(e.getMessage()).startsWith("LOADING")) {
+          return false;
+        }
+        throw e;
+      }
+    }, TIMEOUT, what + ", the cluster ok and agreed");
   }
 
   private boolean settled() {
