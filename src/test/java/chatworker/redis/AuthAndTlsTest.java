@@ -1,25 +1,20 @@
 package chatworker.redis;
 
-import chatworker.time.Deadline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import chatworker.testing.Await;
+import chatworker.testing.CapturedLogs;
 import chatworker.testing.RedisExtension;
 import chatworker.testing.RedisServer;
+import chatworker.time.Deadline;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 
 class AuthAndTlsTest {
 
@@ -30,18 +25,8 @@ class AuthAndTlsTest {
   static RedisExtension redisServer = new RedisExtension(
       RedisServer.Options.defaults().withAclUser(USER, PASSWORD));
 
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-
-  @BeforeEach
-  void captureLogs() {
-    logs.start();
-    root().addAppender(logs);
-  }
-
-  @AfterEach
-  void releaseLogs() {
-    root().detachAppender(logs);
-  }
+  @RegisterExtension
+  final CapturedLogs logs = new CapturedLogs();
 
   /** Verifies that an ACL user and password taken from the URL log in and can run commands. */
   @Test
@@ -82,7 +67,7 @@ class AuthAndTlsTest {
       assertThat(layer.redis.settings().toString()).doesNotContain(wrong);
     }
     assertNoSecretLogged(wrong);
-    assertThat(logs.list).anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("refused the configured credentials"));
+    assertThat(logs.events()).anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("refused the configured credentials"));
   }
 
   /** Verifies that {@code rediss://} works against a TLS-only redis-server trusting a throwaway CA. */
@@ -104,15 +89,11 @@ class AuthAndTlsTest {
   }
 
   private void assertNoSecretLogged(String secret) {
-    assertThat(logs.list).allSatisfy(event -> {
+    assertThat(logs.events()).allSatisfy(event -> {
       assertThat(event.getFormattedMessage()).doesNotContain(secret);
       if (event.getThrowableProxy() != null) {
         assertThat(event.getThrowableProxy().getMessage()).doesNotContain(secret);
       }
     });
-  }
-
-  private static Logger root() {
-    return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
 }

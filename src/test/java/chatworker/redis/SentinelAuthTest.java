@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Named.named;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import chatworker.redis.RedisFailure.Kind;
 import chatworker.redis.RedisTopology.Node;
 import chatworker.testing.Await;
+import chatworker.testing.CapturedLogs;
 import chatworker.testing.RedisServer;
 import chatworker.testing.SentinelTopology;
 import chatworker.testing.SentinelTopology.Auth;
@@ -21,17 +20,14 @@ import io.vertx.redis.client.Request;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * The layer in sentinel mode against data nodes that require a login ({@code requirepass} or an ACL
@@ -51,18 +47,8 @@ class SentinelAuthTest {
   /** How long the layer's sentinel connections may read nothing before they are closed (TopologyWatch). */
   private static final long SENTINEL_IDLE_SECONDS = 3 * TopologyWatch.INTERVAL_MS / 1000;
 
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-
-  @BeforeEach
-  void captureLogs() {
-    logs.start();
-    root().addAppender(logs);
-  }
-
-  @AfterEach
-  void releaseLogs() {
-    root().detachAppender(logs);
-  }
+  @RegisterExtension
+  final CapturedLogs logs = new CapturedLogs();
 
   /** Deployments whose credentials the layer can use: data nodes and sentinels accept the same ones. */
   static Stream<Arguments> accepted() {
@@ -293,13 +279,11 @@ class SentinelAuthTest {
   }
 
   private List<String> logged(String text) {
-    return events().stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(text)).toList();
+    return logs.containing(text);
   }
 
   private List<ILoggingEvent> events() {
-    synchronized (logs) { // the appender adds under this lock
-      return new ArrayList<>(logs.list);
-    }
+    return logs.events();
   }
 
   private static void assertNoSecretIn(LayerHarness layer, String secret) {
@@ -324,9 +308,5 @@ class SentinelAuthTest {
   /** The password as it is and as it stands in a URL. */
   private static List<String> forms(String secret) {
     return List.of(secret, URLEncoder.encode(secret, StandardCharsets.UTF_8));
-  }
-
-  private static Logger root() {
-    return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
 }
