@@ -266,12 +266,12 @@ final class ConnectionSlot {
   private void attemptFailed(Throwable cause) {
     failedAttempts++;
     String reason = RedisErrors.oneLine(cause.getMessage());
+    boolean authRejected = RedisErrors.authRefused(reason);
     if (failedAttempts == 1) {
-      log.warn("Redis connection {} could not connect to {}: {}; retrying with backoff", index,
-          settings.redactedUrl(), reason);
+      log.warn("Redis connection {} could not connect to {}: {}; retrying {}", index, settings.redactedUrl(),
+          reason, authRejected ? "every " + settings.authRetryDelayMs() + " ms" : "with backoff");
       lossLogged = true;
     }
-    boolean authRejected = RedisErrors.authRefused(reason);
     if (authRejected) {
       listener.authRejected(this, reason);
     }
