@@ -1,5 +1,6 @@
 package chatworker.redis;
 
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
@@ -42,14 +43,22 @@ final class ClientOptions {
         .setTcpNoDelay(true)
         .setReadIdleTimeout((int) settings.readIdleTimeoutMs())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    applyTls(options.getNetClientOptions(), settings);
+    return options;
+  }
+
+  /**
+   * TLS for {@code rediss://}: on, the host name checked unless switched off, the configured CA
+   * trusted. Every client of the layer takes it from here (the held connections' and
+   * {@link TopologyWatch}'s sentinel connections), so none can miss the CA.
+   */
+  static NetClientOptions applyTls(NetClientOptions net, RedisSettings settings) {
     if (settings.tls()) {
-      options.getNetClientOptions()
-          .setSsl(true)
-          .setHostnameVerificationAlgorithm(settings.tlsVerifyHostname() ? "HTTPS" : "");
+      net.setSsl(true).setHostnameVerificationAlgorithm(settings.tlsVerifyHostname() ? "HTTPS" : "");
       if (settings.tlsCaCertPath() != null) {
-        options.getNetClientOptions().setTrustOptions(new PemTrustOptions().addCertPath(settings.tlsCaCertPath()));
+        net.setTrustOptions(new PemTrustOptions().addCertPath(settings.tlsCaCertPath()));
       }
     }
-    return options;
+    return net;
   }
 }

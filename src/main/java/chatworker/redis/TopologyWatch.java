@@ -77,9 +77,9 @@ final class TopologyWatch implements SentinelEvents.Listener {
     if (settings.mode() == RedisMode.SENTINEL) {
       for (String url : settings.endpoints()) {
         // Two connections: one subscribed to the failover announcements, one for the polls. The URL's
-        // credentials log in here too, as the layer's own client does (ClientOptions).
+        // credentials log in here too, and TLS with the same CA, as the layer's own client does (ClientOptions).
         RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolSize(2).setMaxPoolWaiting(8);
-        options.getNetClientOptions().setConnectTimeout((int) settings.connectTimeoutMs())
+        ClientOptions.applyTls(options.getNetClientOptions(), settings).setConnectTimeout((int) settings.connectTimeoutMs())
             // A handshake the sentinel refused leaves its socket open (upstream #555): close what reads
             // nothing for this long. Both connections are used on every poll (the subscription is PINGed).
             .setReadIdleTimeout((int) Math.max(settings.readIdleTimeoutMs(), 3 * INTERVAL_MS))

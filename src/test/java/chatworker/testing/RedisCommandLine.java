@@ -12,15 +12,16 @@ final class RedisCommandLine {
   private RedisCommandLine() {
   }
 
-  static List<String> build(RedisServer.Options options, Path dataDir, int port) {
+  /** {@code tlsDir}: where the certificates of a TLS server are (see {@link TlsCertificates#generate}). */
+  static List<String> build(RedisServer.Options options, Path dataDir, Path tlsDir, int port) {
     List<String> args = new ArrayList<>();
     args.add(RedisBinary.path().toString());
     if (options.tls()) {
       // TLS only: the plain port is off, so nothing can reach this server in clear text.
       add(args, "--port", "0", "--tls-port", Integer.toString(port),
-          "--tls-cert-file", dataDir.resolve(TlsCertificates.SERVER_CERT).toString(),
-          "--tls-key-file", dataDir.resolve(TlsCertificates.SERVER_KEY).toString(),
-          "--tls-ca-cert-file", dataDir.resolve(TlsCertificates.CA_CERT).toString(),
+          "--tls-cert-file", tlsDir.resolve(TlsCertificates.SERVER_CERT).toString(),
+          "--tls-key-file", tlsDir.resolve(TlsCertificates.SERVER_KEY).toString(),
+          "--tls-ca-cert-file", tlsDir.resolve(TlsCertificates.CA_CERT).toString(),
           "--tls-auth-clients", "no");
     } else {
       add(args, "--port", Integer.toString(port));

@@ -60,8 +60,10 @@ public final class RedisServer implements AutoCloseable {
     this.options = options;
     this.dataDir = dataDir;
     if (options.tls()) {
-      TlsCertificates.generate(dataDir);
-      this.sslContext = TlsCertificates.trusting(dataDir.resolve(TlsCertificates.CA_CERT));
+      if (options.tlsDir() == null) {
+        TlsCertificates.generate(dataDir);
+      }
+      this.sslContext = TlsCertificates.trusting(tlsDir().resolve(TlsCertificates.CA_CERT));
     } else {
       this.sslContext = null;
     }
@@ -145,7 +147,12 @@ public final class RedisServer implements AutoCloseable {
     if (!options.tls()) {
       throw new IllegalStateException("Not a TLS server");
     }
-    return dataDir.resolve(TlsCertificates.CA_CERT);
+    return tlsDir().resolve(TlsCertificates.CA_CERT);
+  }
+
+  /** Where the server's certificates are: its own data dir, or the dir given by {@link Options#withTls(Path)}. */
+  Path tlsDir() {
+    return options.tlsDir() == null ? dataDir : options.tlsDir();
   }
 
   public boolean isRunning() {
@@ -195,7 +202,8 @@ public final class RedisServer implements AutoCloseable {
    * TLS and credentials must stay as they were: clients and the admin connection depend on them.
    */
   public synchronized void restart(Options newOptions) {
-    if (newOptions.tls() != options.tls() || !Objects.equals(newOptions.aclUser(), options.aclUser())
+    if (newOptions.tls() != options.tls() || !Objects.equals(newOptions.tlsDir(), options.tlsDir())
+        || !Objects.equals(newOptions.aclUser(), options.aclUser())
         || !Objects.equals(newOptions.password(), options.password())) {
       throw new IllegalArgumentException("A restart cannot change TLS or credentials");
     }
@@ -330,7 +338,7 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private void launch() {
-    List<String> commandLine = RedisCommandLine.build(options, dataDir, port);
+    List<String> commandLine = RedisCommandLine.build(options, dataDir, tlsDir(), port);
     try {
       process = RedisProcess.start(commandLine, dataDir);
       admin = Await.untilPresent(this::tryOpenAdmin, START_TIMEOUT, "redis-server to answer PING on port " + port);
@@ -443,9 +451,11 @@ public final class RedisServer implements AutoCloseable {
    * How a {@link RedisServer} runs. With {@link #withAclUser} the default user is switched off and
    * every client must log in as that user (full rights); with {@link #withPassword} the default user
    * needs the password ({@code requirepass}). Extra {@code --name value…} arguments come last, so they
-   * override single-valued settings made above.
+   * override single-valued settings made above. {@code tlsDir}: where the TLS certificates are, or null
+   * for a throwaway CA of the server's own.
    */
-  public record Options(String aclUser, String password, boolean tls, boolean appendOnly, List<String> extraArgs) {
+  public record Options(String aclUser, String password, boolean tls, boolean appendOnly, List<String> extraArgs,
+      Path tlsDir) {
 
     /** Checks that an ACL user has a password and copies the extra arguments. */
     public Options {
@@ -457,27 +467,35 @@ public final class RedisServer implements AutoCloseable {
 
     /** No password, no TLS, no persistence. */
     public static Options defaults() {
-      return new Options(null, null, false, false, List.of());
+      return new Options(null, null, false, false, List.of(), null);
     }
 
     /** Default user with {@code requirepass password}; URL {@code redis://:password@…}. */
     public Options withPassword(String password) {
-      return new Options(null, password, tls, appendOnly, extraArgs);
+      return new Options(null, password, tls, appendOnly, extraArgs, tlsDir);
     }
 
     /** An ACL user with all rights, default user off; URL {@code redis://user:password@…}. */
     public Options withAclUser(String user, String password) {
-      return new Options(user, password, tls, appendOnly, extraArgs);
+      return new Options(user, password, tls, appendOnly, extraArgs, tlsDir);
     }
 
     /** TLS only on the server's port, with a throwaway CA ({@link RedisServer#caCertPath()}). */
     public Options withTls(boolean enabled) {
-      return new Options(aclUser, password, enabled, appendOnly, extraArgs);
+      return new Options(aclUser, password, enabled, appendOnly, extraArgs, null);
+    }
+
+    /**
+     * TLS only, with the CA and server certificate that {@link TlsCertificates#generate} wrote into
+     * {@code dir}: servers that share it trust each other, e.g. a replica syncing over TLS.
+     */
+    public Options withTls(Path dir) {
+      return new Options(aclUser, password, true, appendOnly, extraArgs, dir);
     }
 
     /** AOF with {@code appendfsync always}, so data survives {@link RedisServer#kill()}. */
     public Options withAppendOnly(boolean enabled) {
-      return new Options(aclUser, password, tls, enabled, extraArgs);
+      return new Options(aclUser, password, tls, enabled, extraArgs, tlsDir);
     }
 
     /** Whether {@code --cluster-enabled yes} is among the extra arguments. */
@@ -491,7 +509,7 @@ public final class RedisServer implements AutoCloseable {
       List<String> args = new ArrayList<>(extraArgs);
       args.add("--" + name);
       args.addAll(List.of(values));
-      return new Options(aclUser, password, tls, appendOnly, args);
+      return new Options(aclUser, password, tls, appendOnly, args, tlsDir);
     }
   }
 }

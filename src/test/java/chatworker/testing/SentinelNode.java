@@ -10,10 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
 
 /**
  * One Redis Sentinel ({@code redis-server sentinel.conf --sentinel}) on a free loopback port, with the
- * config file it must be able to rewrite in a temp dir of its own. Blocking, for the test thread only.
+ * config file it must be able to rewrite in a temp dir of its own; perhaps on TLS only, as a server and
+ * towards the data nodes and the other sentinels. Blocking, for the test thread only.
  */
 final class SentinelNode implements AutoCloseable {
 
@@ -28,13 +30,19 @@ final class SentinelNode implements AutoCloseable {
   private final Path dir;
   /** What the fixture's own connection logs in with: null, or {@code [user, password]} ({@code user} may be null). */
   private final String[] login;
+  /** Where the TLS certificates are ({@link TlsCertificates#generate}), or null for plain TCP. */
+  private final Path tlsDir;
+  /** The fixture's own connection over TLS trusting that CA, or null for plain TCP. */
+  private final SSLContext tls;
   private int port;
   private volatile RedisProcess process;
   private RespClient client;
 
-  private SentinelNode(Path dir, String[] login) {
+  private SentinelNode(Path dir, String[] login, Path tlsDir) {
     this.dir = dir;
     this.login = login;
+    this.tlsDir = tlsDir;
+    this.tls = tlsDir == null ? null : TlsCertificates.trusting(tlsDir.resolve(TlsCertificates.CA_CERT));
   }
 
   /**
@@ -51,10 +59,20 @@ final class SentinelNode implements AutoCloseable {
    * (null: the default user) with {@code password}; a null password means no login.
    */
   static SentinelNode start(List<String> sentinelLines, String user, String password) {
+    return start(sentinelLines, user, password, null);
+  }
+
+  /**
+   * Like {@link #start(List, String, String)}; with a {@code tlsDir} (certificates of
+   * {@link TlsCertificates#generate}) the sentinel speaks TLS only ({@code port 0}, {@code tls-port}),
+   * and with {@code tls-replication yes} also to the data nodes and the other sentinels, to which it
+   * announces its TLS port. The data nodes must then use the same certificates.
+   */
+  static SentinelNode start(List<String> sentinelLines, String user, String password, Path tlsDir) {
     SentinelNode node;
     try {
       node = new SentinelNode(Files.createTempDirectory("chatworker-sentinel-"),
-          password == null ? null : new String[] {user, password});
+          password == null ? null : new String[] {user, password}, tlsDir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -81,15 +99,16 @@ final class SentinelNode implements AutoCloseable {
     return port;
   }
 
+  /** {@code redis://127.0.0.1:port}, or {@code rediss://} on TLS. */
   String url() {
-    return "redis://" + RedisServer.HOST + ":" + port;
+    return (tls == null ? "redis://" : "rediss://") + RedisServer.HOST + ":" + port;
   }
 
   /** Runs one command on the sentinel and returns its reply as {@link RespClient} text. */
   synchronized String command(String... args) {
     try {
       if (client == null) {
-        client = RespClient.connect(RedisServer.HOST, port);
+        client = RespClient.connect(RedisServer.HOST, port, tls);
         logIn();
       }
       return client.command(args);
@@ -113,7 +132,16 @@ final class SentinelNode implements AutoCloseable {
 
   private void launch(List<String> sentinelLines) {
     port = LocalPorts.free(RedisServer.HOST);
-    List<String> conf = new ArrayList<>(List.of("port " + port, "bind " + RedisServer.HOST, "dir " + dir,
+    List<String> conf = new ArrayList<>(tlsDir == null ? List.of("port " + port) : List.of("port 0",
+        "tls-port " + port,
+        "tls-cert-file " + tlsDir.resolve(TlsCertificates.SERVER_CERT),
+        "tls-key-file " + tlsDir.resolve(TlsCertificates.SERVER_KEY),
+        "tls-ca-cert-file " + tlsDir.resolve(TlsCertificates.CA_CERT),
+        "tls-auth-clients no",
+        // Sentinel's own connections (to the data nodes, to the other sentinels) use TLS only with this;
+        // it also makes the sentinel announce its TLS port to the others.
+        "tls-replication yes"));
+    conf.addAll(List.of("bind " + RedisServer.HOST, "dir " + dir,
         "logfile " + dir.resolve(RedisCommandLine.LOG_FILE), "protected-mode no"));
     conf.addAll(sentinelLines);
     Path confFile = dir.resolve("sentinel.conf");

@@ -1,7 +1,11 @@
 package chatworker.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +16,8 @@ import java.util.stream.Collectors;
  * A Sentinel-managed Redis on loopback: a master, two replicas and three sentinels that monitor it as
  * {@value #MASTER_NAME} (quorum 2, down after 1 s), each a real process on a free port. The data nodes
  * are append-only {@link RedisServer}s, so a killed node restarts with its data. {@link #start(Auth)}
- * makes the data nodes (and perhaps the sentinels) require a login.
+ * makes the data nodes (and perhaps the sentinels) require a login; {@link #startWithTls()} runs every
+ * process on TLS only, with one throwaway CA.
  *
  * <p>Each operation returns once the topology has settled as the sentinels leave it, so a test can
  * go on without waiting itself. Blocking: for the test thread, never a Vert.x event loop.
@@ -31,9 +36,12 @@ public final class SentinelTopology implements AutoCloseable {
   private final List<SentinelNode> sentinels = new ArrayList<>();
   /** How every data node runs: {@link #DATA_NODE}, with the credentials of {@link Auth} if any. */
   private final RedisServer.Options dataNode;
+  /** The certificates every process shares ({@link TlsCertificates#generate}), or null without TLS. */
+  private final Path tlsDir;
 
-  private SentinelTopology(RedisServer.Options dataNode) {
+  private SentinelTopology(RedisServer.Options dataNode, Path tlsDir) {
     this.dataNode = dataNode;
+    this.tlsDir = tlsDir;
   }
 
   /**
@@ -85,7 +93,36 @@ public final class SentinelTopology implements AutoCloseable {
         : auth.user() == null ? DATA_NODE.withPassword(auth.password()).withArg("masterauth", auth.password())
         : DATA_NODE.withAclUser(auth.user(), auth.password())
             .withArg("masteruser", auth.user()).withArg("masterauth", auth.password());
-    SentinelTopology topology = new SentinelTopology(dataNode);
+    return start(new SentinelTopology(dataNode, null), auth);
+  }
+
+  /**
+   * Like {@link #start()}, with every data node and sentinel on TLS only ({@code port 0}), their
+   * certificates signed by one throwaway CA ({@link #caCertPath()}): the replicas sync and the sentinels
+   * reach the data nodes and each other over TLS ({@code tls-replication yes}), and the sentinels name
+   * and announce TLS ports. {@link #sentinelUrls()} are {@code rediss://}. Needs
+   * {@link RedisServer#tlsSupported()}.
+   */
+  public static SentinelTopology startWithTls() {
+    Path tlsDir;
+    try {
+      tlsDir = Files.createTempDirectory("chatworker-sentinel-tls-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    SentinelTopology topology =
+        new SentinelTopology(DATA_NODE.withTls(tlsDir).withArg("tls-replication", "yes"), tlsDir);
+    try {
+      TlsCertificates.generate(tlsDir);
+    } catch (RuntimeException | Error e) {
+      topology.close();
+      throw e;
+    }
+    return start(topology, null);
+  }
+
+  private static SentinelTopology start(SentinelTopology topology, Auth auth) {
+    RedisServer.Options dataNode = topology.dataNode;
     try {
       RedisServer master = RedisServer.start(dataNode);
       topology.dataNodes.add(master);
@@ -101,8 +138,8 @@ public final class SentinelTopology implements AutoCloseable {
           "sentinel parallel-syncs " + MASTER_NAME + " 2"));
       config.addAll(sentinelAuthLines(auth));
       for (int i = 0; i < 3; i++) {
-        topology.sentinels.add(auth == null ? SentinelNode.start(config)
-            : SentinelNode.start(config, auth.sentinelUser(), auth.sentinelPassword()));
+        topology.sentinels.add(auth == null ? SentinelNode.start(config, null, null, topology.tlsDir)
+            : SentinelNode.start(config, auth.sentinelUser(), auth.sentinelPassword(), topology.tlsDir));
       }
       String expected = "address=" + RedisServer.HOST + ":" + master.port() + ",slaves=2,sentinels=3";
       Await.until(
@@ -115,7 +152,10 @@ public final class SentinelTopology implements AutoCloseable {
     }
   }
 
-  /** The sentinels' URLs, comma-separated: {@code redis://127.0.0.1:p1,redis://127.0.0.1:p2,…}. */
+  /**
+   * The sentinels' URLs, comma-separated: {@code redis://127.0.0.1:p1,redis://127.0.0.1:p2,…}
+   * ({@code rediss://} with {@link #startWithTls()}).
+   */
   public String sentinelUrls() {
     return sentinels.stream().map(SentinelNode::url).collect(Collectors.joining(","));
   }
@@ -126,8 +166,16 @@ public final class SentinelTopology implements AutoCloseable {
    */
   public String sentinelUrls(String user, String password) {
     String userInfo = (user == null ? "" : encode(user)) + ":" + encode(password) + "@";
-    return sentinels.stream().map(s -> s.url().replace("redis://", "redis://" + userInfo))
+    return sentinels.stream().map(s -> s.url().replace("://", "://" + userInfo))
         .collect(Collectors.joining(","));
+  }
+
+  /** The PEM CA certificate that signs every process's certificate; only after {@link #startWithTls()}. */
+  public Path caCertPath() {
+    if (tlsDir == null) {
+      throw new IllegalStateException("Not a TLS topology");
+    }
+    return tlsDir.resolve(TlsCertificates.CA_CERT);
   }
 
   /** How many sentinels there are (three). */
@@ -201,6 +249,9 @@ public final class SentinelTopology implements AutoCloseable {
   public void close() {
     sentinels.forEach(SentinelNode::close);
     dataNodes.forEach(RedisServer::close);
+    if (tlsDir != null) {
+      RedisProcess.deleteRecursively(tlsDir);
+    }
   }
 
   private RedisServer.Options replicaOf(RedisServer master) {
