@@ -25,6 +25,8 @@ final class RedisErrors {
   private static final String READONLY = "READONLY";
   /** What Redis answers a blocked WAIT when its master becomes a replica (CLUSTER FAILOVER, REPLICAOF). */
   private static final String UNBLOCKED = "UNBLOCKED";
+  /** The user and password part of a Redis URL inside an error text. */
+  private static final Pattern CREDENTIALS_IN_URL = Pattern.compile("(rediss?://)[^@\\s/]*@");
   /**
    * This connection can no longer serve: not logged in, talking to a replica, or (a cluster
    * connection) one of its sockets to the cluster's nodes closed.
@@ -164,6 +166,11 @@ final class RedisErrors {
   /** A failure's message on one line, for a log line (the client puts one line per endpoint tried). */
   static String oneLine(String message) {
     return String.valueOf(message).replace("\r", "").replace("\n", " ");
+  }
+
+  /** {@code text} with the user and password of any Redis URL in it left out: for log lines of client errors. */
+  static String withoutCredentials(String text) {
+    return CREDENTIALS_IN_URL.matcher(text).replaceAll("$1");
   }
 
   /** True when the command met a socket that had closed before it was written. */

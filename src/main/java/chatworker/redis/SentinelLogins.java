@@ -22,6 +22,8 @@ final class SentinelLogins {
   /** Per sentinel: when it last refused the credentials (nanoTime); valid while {@link #refused} is set. */
   private final long[] refusedAtNanos;
   private final boolean[] refused;
+  /** Per sentinel: its last exchange failed for another reason (down, TLS, timeout); logged once a streak. */
+  private final boolean[] unreachable;
 
   /** {@code sentinels}: their URLs, as configured (only their host and port are ever printed). */
   SentinelLogins(List<String> sentinels, long retryDelayMs) {
@@ -29,6 +31,7 @@ final class SentinelLogins {
     this.retryDelayMs = retryDelayMs;
     this.refusedAtNanos = new long[sentinels.size()];
     this.refused = new boolean[sentinels.size()];
+    this.unreachable = new boolean[sentinels.size()];
   }
 
   /** Whether a connection to sentinel {@code i} may be opened now. */
@@ -41,13 +44,23 @@ final class SentinelLogins {
     if (failure == null) {
       if (refused[i]) {
         log.info("Redis sentinel {} accepted the configured credentials again", sentinels.get(i));
+      } else if (unreachable[i]) {
+        log.info("Redis sentinel {} answers again", sentinels.get(i));
       }
       refused[i] = false;
+      unreachable[i] = false;
       return;
     }
     String reason = RedisErrors.oneLine(failure.getMessage());
     if (!RedisErrors.authRefused(reason)) {
-      return; // down or slow: asked again on the next poll, as before
+      // Down, slow or a TLS mismatch: asked again on the next poll. Said once, or a sentinel that
+      // cannot be reached (no failover fence, no topology on /status) would go unnoticed.
+      if (!unreachable[i]) {
+        log.warn("Redis sentinel {} could not be asked ({}); asking it again on every poll", sentinels.get(i),
+            RedisErrors.withoutCredentials(reason));
+      }
+      unreachable[i] = true;
+      return;
     }
     if (!refused[i]) {
       log.warn("Redis sentinel {} refused the configured credentials ({}); the URL's credentials are also "
