@@ -1,12 +1,10 @@
 package chatworker.redis;
 
-import static chatworker.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Named.named;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import chatworker.redis.RedisFailure.Kind;
 import chatworker.redis.RedisTopology.Node;
 import chatworker.testing.Await;
 import chatworker.testing.CapturedLogs;
@@ -76,14 +74,7 @@ class SentinelAuthTest {
     try (SentinelTopology topology = SentinelTopology.start(login.auth());
         LayerHarness layer = new LayerHarness(sentinelMode(topology.sentinelUrls(login.user(), PASSWORD)))) {
       RedisServer first = topology.master();
-      Deadline deadline = Deadline.inMillis(5_000);
-      await(layer.redis.send(Request.cmd(Command.SET).arg("plain").arg("written"), false, deadline));
-      assertThat(String.valueOf(await(layer.redis.send(Request.cmd(Command.GET).arg("plain"), true, deadline))))
-          .isEqualTo("written");
-      await(layer.redis.sendDurable(Request.cmd(Command.SET).arg("durable").arg("written"), true, deadline));
-      for (RedisServer replica : topology.replicas()) {
-        assertThat(replica.command("GET", "durable")).as("durable write on port " + replica.port()).isEqualTo("written");
-      }
+      AcknowledgedWrites.writeReadAndReplicate(layer, topology.replicas());
       Await.until(() -> mastersNamed(layer).equals(List.of(address(first))), RECOVERY,
           "the layer's sentinel polls to name the master");
       // A subscription older than the read-idle timeout is one that the PINGs keep alive.
@@ -91,17 +82,8 @@ class SentinelAuthTest {
               .allMatch(i -> subscribedFor(topology, i) > SENTINEL_IDLE_SECONDS), RECOVERY,
           "a subscription older than " + SENTINEL_IDLE_SECONDS + " s on every sentinel");
 
-      AcknowledgedWrites writes = AcknowledgedWrites.start(layer, 16);
-      Await.until(() -> writes.load.successes() >= 300, RECOVERY, "300 durable writes before the failover");
-      RedisServer promoted = topology.failover();
-      long before = writes.load.successes();
-      Await.until(() -> writes.load.successes() >= before + 300, RECOVERY, "300 durable writes on the new master");
-      await(writes.load.stop());
-      System.out.printf("{\"test\":\"sentinel-auth-failover\",\"acknowledged\":%d,\"failures\":\"%s\"}%n",
-          writes.acknowledged(), writes.load.failuresByKind());
-
-      assertThat(writes.load.failures(Kind.COMMAND_ERROR)).as("command errors").isZero();
-      assertThat(writes.missing(key -> promoted)).as("acknowledged writes missing on the new master").isZero();
+      RedisServer promoted = AcknowledgedWrites.acrossFailover(layer, "sentinel-auth-failover", RECOVERY,
+          topology::failover);
       Await.until(() -> mastersNamed(layer).equals(List.of(address(promoted)))
           && layer.redis.topology().failovers() >= 1, RECOVERY, "topology() to name the new master");
       assertThat(logged("Redis sentinels switched the master")).as("+switch-master heard").isNotEmpty();

@@ -1,19 +1,14 @@
 package chatworker.redis;
 
-import static chatworker.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import chatworker.redis.RedisFailure.Kind;
 import chatworker.redis.RedisTopology.Node;
 import chatworker.testing.Await;
 import chatworker.testing.CapturedLogs;
 import chatworker.testing.RedisServer;
 import chatworker.testing.SentinelTopology;
-import chatworker.time.Deadline;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
@@ -50,14 +45,7 @@ class SentinelTlsTest {
         LayerHarness layer = new LayerHarness(sentinelMode(topology))) {
       assertThat(topology.sentinelUrls()).startsWith("rediss://").doesNotContain("redis://");
       RedisServer first = topology.master();
-      Deadline deadline = Deadline.inMillis(5_000);
-      await(layer.redis.send(Request.cmd(Command.SET).arg("plain").arg("written"), false, deadline));
-      assertThat(String.valueOf(await(layer.redis.send(Request.cmd(Command.GET).arg("plain"), true, deadline))))
-          .isEqualTo("written");
-      await(layer.redis.sendDurable(Request.cmd(Command.SET).arg("durable").arg("written"), true, deadline));
-      for (RedisServer replica : topology.replicas()) {
-        assertThat(replica.command("GET", "durable")).as("durable write on port " + replica.port()).isEqualTo("written");
-      }
+      AcknowledgedWrites.writeReadAndReplicate(layer, topology.replicas());
 
       // The sentinels' view reaches the layer only through its own (TLS) sentinel connections.
       List<String> replicas = topology.replicas().stream().map(SentinelTlsTest::address).sorted().toList();
@@ -65,17 +53,8 @@ class SentinelTlsTest {
               && replicasInSync(layer, address(first)).equals(replicas), RECOVERY,
           "the layer's sentinel polls to name the master and both replicas in sync");
 
-      AcknowledgedWrites writes = AcknowledgedWrites.start(layer, 16);
-      Await.until(() -> writes.load.successes() >= 300, RECOVERY, "300 durable writes before the failover");
-      RedisServer promoted = topology.failover();
-      long before = writes.load.successes();
-      Await.until(() -> writes.load.successes() >= before + 300, RECOVERY, "300 durable writes on the new master");
-      await(writes.load.stop());
-      System.out.printf("{\"test\":\"sentinel-tls-failover\",\"acknowledged\":%d,\"failures\":\"%s\"}%n",
-          writes.acknowledged(), writes.load.failuresByKind());
-
-      assertThat(writes.load.failures(Kind.COMMAND_ERROR)).as("command errors").isZero();
-      assertThat(writes.missing(key -> promoted)).as("acknowledged writes missing on the new master").isZero();
+      RedisServer promoted = AcknowledgedWrites.acrossFailover(layer, "sentinel-tls-failover", RECOVERY,
+          topology::failover);
       assertThat(logs.containing("Redis failover under way")).as("+try-failover heard (durable writes fenced)")
           .isNotEmpty();
       assertThat(logs.containing("Redis sentinels switched the master from " + address(first) + " to "
