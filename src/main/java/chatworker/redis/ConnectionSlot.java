@@ -269,7 +269,7 @@ final class ConnectionSlot {
     boolean authRejected = RedisErrors.authRefused(reason);
     if (failedAttempts == 1) {
       log.warn("Redis connection {} could not connect to {}: {}; retrying {}", index, settings.redactedUrl(),
-          RedisErrors.withoutCredentials(reason), authRejected ? "every " + settings.authRetryDelayMs() + " ms" : "with backoff");
+          reason, authRejected ? "every " + settings.authRetryDelayMs() + " ms" : "with backoff");
       lossLogged = true;
     }
     if (authRejected) {

@@ -163,14 +163,13 @@ final class RedisErrors {
     return reason.startsWith("Cannot connect to any of the provided endpoints");
   }
 
-  /** A failure's message on one line, for a log line (the client puts one line per endpoint tried). */
+  /**
+   * A failure's message for a log line: on one line (the client puts one line per endpoint tried), and
+   * without the user and password of any Redis URL it quotes.
+   */
   static String oneLine(String message) {
-    return String.valueOf(message).replace("\r", "").replace("\n", " ");
-  }
-
-  /** {@code text} with the user and password of any Redis URL in it left out: for log lines of client errors. */
-  static String withoutCredentials(String text) {
-    return CREDENTIALS_IN_URL.matcher(text).replaceAll("$1");
+    String line = String.valueOf(message).replace("\r", "").replace("\n", " ");
+    return CREDENTIALS_IN_URL.matcher(line).replaceAll("$1");
   }
 
   /** True when the command met a socket that had closed before it was written. */

@@ -56,8 +56,7 @@ final class SentinelLogins {
       // Down, slow or a TLS mismatch: asked again on the next poll. Said once, or a sentinel that
       // cannot be reached (no failover fence, no topology on /status) would go unnoticed.
       if (!unreachable[i]) {
-        log.warn("Redis sentinel {} could not be asked ({}); asking it again on every poll", sentinels.get(i),
-            RedisErrors.withoutCredentials(reason));
+        log.warn("Redis sentinel {} could not be asked ({}); asking it again on every poll", sentinels.get(i), reason);
       }
       unreachable[i] = true;
       return;

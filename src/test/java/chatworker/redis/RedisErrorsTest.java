@@ -122,14 +122,14 @@ class RedisErrorsTest {
     }
   }
 
-  /** Verifies that a client error quoting a Redis URL is logged without the URL's user and password. */
+  /** Verifies that a client error quoting a Redis URL is logged on one line without the URL's user and password. */
   @Test
-  @DisplayName("Credentials in a URL inside an error text are left out")
+  @DisplayName("An error text for a log line is one line, without the credentials of a URL in it")
   void credentialsInErrorTextsAreLeftOut() {
-    assertThat(RedisErrors.withoutCredentials(
-        "Failed obtaining connection to: redis://app:S3cret-pw@10.0.0.1:26379, rediss://:pw2@h:1/0"))
+    assertThat(RedisErrors.oneLine(
+        "Failed obtaining connection to: redis://app:S3cret-pw@10.0.0.1:26379,\nrediss://:pw2@h:1/0"))
         .isEqualTo("Failed obtaining connection to: redis://10.0.0.1:26379, rediss://h:1/0");
-    assertThat(RedisErrors.withoutCredentials("Connection refused: /127.0.0.1:6379"))
+    assertThat(RedisErrors.oneLine("Connection refused: /127.0.0.1:6379"))
         .isEqualTo("Connection refused: /127.0.0.1:6379");
   }
 }
